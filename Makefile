@@ -1,0 +1,55 @@
+# Journey Warehouse: every target sets itself up from pinned versions (requirements.lock).
+PYTHON_SYSTEM ?= python3.11
+VENV          := .venv
+PY            := $(VENV)/bin/python
+UV            := $(VENV)/bin/uv
+STAMP         := $(VENV)/.installed
+export JOURNEY_WAREHOUSE ?= $(CURDIR)/data/warehouse/journey.duckdb
+export DAGSTER_HOME      ?= $(CURDIR)/.dagster_home
+export GX_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+.PHONY: run test dev lint docs generate bench lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON_SYSTEM) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON_SYSTEM) not found); set PYTHON_SYSTEM=/path/to/python3.11"; exit 1; }
+	test -x $(PY) || $(PYTHON_SYSTEM) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
+	$(UV) pip install --quiet --python $(PY) -r requirements.lock
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
+	$(PY) -m dagster_project.cli prepare
+	touch $(STAMP)
+
+## run: set up, build the warehouse from the sample exports, print a summary
+run: $(STAMP)
+	$(VENV)/bin/journey build --exports data/sample/exports --warehouse $(JOURNEY_WAREHOUSE)
+
+## test: set up, then the whole test suite
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+## dev: the Dagster UI on the project (asset graph, checks, schedules)
+dev: $(STAMP)
+	mkdir -p $(DAGSTER_HOME) && cp -n dagster_project/dagster.yaml $(DAGSTER_HOME)/dagster.yaml || true
+	$(VENV)/bin/dagster dev -m dagster_project.definitions
+
+## lint: ruff on Python, sqlfluff (dbt templater) on SQL
+lint: $(STAMP)
+	$(VENV)/bin/ruff check dagster_project tests benchmarks
+	cd dbt && ../$(VENV)/bin/sqlfluff lint models --templater dbt
+
+## generate: a generated dataset (ACCOUNTS=, SEED=, OUT=)
+generate: $(STAMP)
+	$(VENV)/bin/journey generate --accounts $${ACCOUNTS:-20000} --seed $${SEED:-7} --out $${OUT:-data/generated/exports}
+
+## bench: the speed and memory benchmark (figures go to benchmarks/RESULTS.md)
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+## lock: re-resolve pinned versions after editing pyproject.toml
+lock:
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) dbt/target dbt/logs data/warehouse .dagster_home

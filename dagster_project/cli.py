@@ -1,0 +1,88 @@
+"""The ``journey`` command: generate sample exports, build the warehouse, prepare the dbt project."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from dagster_project import settings
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def cmd_prepare(_: argparse.Namespace) -> int:
+    """Parse the dbt project so Dagster can load its manifest (run once after install)."""
+    settings.use_paths()
+    from dagster_project.transform.project import dbt_project
+
+    dbt_project.preparer.prepare(dbt_project)
+    _stderr(f"dbt project prepared: {dbt_project.manifest_path}")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from dagster_project.generator.cli import run_from_args
+
+    return run_from_args(args) or 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Materialise every asset through Dagster, then print a summary."""
+    settings.use_paths(exports=args.exports, warehouse=args.warehouse)
+    exports = settings.exports_dir()
+    if not exports.is_dir():
+        _stderr(f"error: exports folder {exports} does not exist (set --exports or JOURNEY_EXPORTS_DIR)")
+        return 2
+    if args.exports is None and exports == settings.SAMPLE_EXPORTS_DIR:
+        _stderr(f"note: {settings.DEFAULT_EXPORTS_DIR} holds no exports; using the shipped sample")
+    _stderr(f"building {settings.warehouse_path()} from {exports}")
+
+    from dagster_project.build import build_warehouse
+    from dagster_project.summary import print_summary
+
+    result = build_warehouse(exports, settings.warehouse_path(), log_level=args.log_level)
+    print_summary(result.warehouse, elapsed=result.seconds, failed_checks=result.failed_checks)
+    for failure in result.failed_steps:
+        _stderr(f"failed: {failure}")
+    return 0 if result.success else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="journey", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("build", help="ingest the exports and build every mart through Dagster")
+    build.add_argument(
+        "--exports", type=Path, help="exports folder (default: $JOURNEY_EXPORTS_DIR or data/exports)"
+    )
+    build.add_argument(
+        "--warehouse",
+        type=Path,
+        help="warehouse file (default: $JOURNEY_WAREHOUSE or data/warehouse/journey.duckdb)",
+    )
+    build.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    build.set_defaults(handler=cmd_build)
+
+    generate = commands.add_parser(
+        "generate", help="write realistic sample exports of a simulated SaaS business"
+    )
+    from dagster_project.generator.cli import add_arguments
+
+    add_arguments(generate)
+    generate.set_defaults(handler=cmd_generate)
+
+    prepare = commands.add_parser("prepare", help="parse the dbt project (writes the manifest Dagster loads)")
+    prepare.set_defaults(handler=cmd_prepare)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

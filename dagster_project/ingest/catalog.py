@@ -1,0 +1,264 @@
+"""The raw tables: which exports folder and file pattern feed each, and what each must carry.
+
+This is the input contract of ``shared/spec/exports.md`` written as data. Ingest creates every raw
+table even when no file feeds it, with every known column, so that staging models never fail on a
+source that a company does not use or on an export that carries only some columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+
+HUBSPOT_STAGES = (
+    "Subscriber",
+    "Lead",
+    "Marketing Qualified Lead",
+    "Sales Qualified Lead",
+    "Opportunity",
+    "Customer",
+    "Evangelist",
+    "Other",
+)
+DEAL_STAGES = (
+    "Appointment Scheduled",
+    "Qualified To Buy",
+    "Presentation Scheduled",
+    "Decision Maker Bought-In",
+    "Contract Sent",
+    "Closed Won",
+    "Closed Lost",
+)
+
+
+def _stage_date_columns() -> tuple[str, ...]:
+    entered = tuple(f'Date entered "{stage} (Lifecycle Stage Pipeline)"' for stage in HUBSPOT_STAGES)
+    legacy = tuple(f"Became a {stage} Date" for stage in HUBSPOT_STAGES)
+    return entered + legacy
+
+
+def _deal_stage_date_columns() -> tuple[str, ...]:
+    return tuple(f'Date entered "{stage} (Sales Pipeline)"' for stage in DEAL_STAGES)
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One raw table and the exports that feed it.
+
+    ``required`` are CSV header names (matched exactly) or, for JSON lines, top-level keys every
+    record must have. ``known`` are optional CSV columns created even when absent from the files.
+    """
+
+    name: str
+    folder: str
+    patterns: tuple[str, ...]
+    fmt: str  # "csv" | "jsonl"
+    required: tuple[str, ...]
+    known: tuple[str, ...] = ()
+    description: str = ""
+    exclude: tuple[str, ...] = field(default=())
+
+    @property
+    def group(self) -> str:
+        return f"raw_{self.folder}"
+
+    def matches(self, relative_path: str) -> bool:
+        """Does a file (path relative to the exports root) feed this table?"""
+        path = Path(relative_path)
+        if path.parent.as_posix() != self.folder:
+            return False
+        name = path.name.lower()
+        if any(fnmatch(name, pattern) for pattern in self.exclude):
+            return False
+        return any(fnmatch(name, pattern) for pattern in self.patterns)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column the raw table always has (CSV tables), in order."""
+        seen: dict[str, None] = {}
+        for column in (*self.required, *self.known):
+            seen.setdefault(column, None)
+        return tuple(seen)
+
+
+JSONL = ("*.jsonl", "*.jsonl.gz", "*.ndjson", "*.ndjson.gz")
+
+
+def _jsonl(stem: str) -> tuple[str, ...]:
+    return tuple(f"*{stem}*{suffix[1:]}" for suffix in JSONL)
+
+
+RAW_TABLES: tuple[RawTable, ...] = (
+    RawTable(
+        name="hubspot_companies",
+        folder="crm",
+        patterns=("*companies*.csv", "*companies*.csv.gz"),
+        fmt="csv",
+        required=("Record ID", "Company name", "Create Date"),
+        known=(
+            "Company Domain Name",
+            "Industry",
+            "Number of Employees",
+            "Country/Region",
+            "Lifecycle Stage",
+            "Original Source",
+            *_stage_date_columns(),
+        ),
+        description="HubSpot companies (UI CSV export), one row per company per export file.",
+    ),
+    RawTable(
+        name="hubspot_contacts",
+        folder="crm",
+        patterns=("*contacts*.csv", "*contacts*.csv.gz"),
+        fmt="csv",
+        required=("Record ID", "Email", "Create Date"),
+        known=(
+            "First Name",
+            "Last Name",
+            "Lifecycle Stage",
+            "Associated Company IDs",
+            "Original Source",
+            *_stage_date_columns(),
+        ),
+        description="HubSpot contacts (UI CSV export).",
+    ),
+    RawTable(
+        name="hubspot_deals",
+        folder="crm",
+        patterns=("*deals*.csv", "*deals*.csv.gz"),
+        fmt="csv",
+        required=("Record ID", "Deal Stage", "Create Date"),
+        known=(
+            "Deal Name",
+            "Pipeline",
+            "Amount",
+            "Close Date",
+            "Associated Company IDs",
+            "Closed Lost Reason",
+            "Deal Type",
+            *_deal_stage_date_columns(),
+        ),
+        description="HubSpot deals (UI CSV export).",
+    ),
+    RawTable(
+        name="stripe_customers",
+        folder="billing",
+        patterns=_jsonl("customers"),
+        fmt="jsonl",
+        required=("id",),
+        description="Stripe customer objects, one JSON object per line.",
+    ),
+    RawTable(
+        name="stripe_subscriptions",
+        folder="billing",
+        patterns=_jsonl("subscriptions"),
+        fmt="jsonl",
+        required=("id", "customer"),
+        description="Stripe subscription objects with their items.",
+    ),
+    RawTable(
+        name="stripe_invoices",
+        folder="billing",
+        patterns=_jsonl("invoices"),
+        fmt="jsonl",
+        required=("id", "customer", "status"),
+        description="Stripe invoice objects with their line items.",
+    ),
+    RawTable(
+        name="zendesk_tickets",
+        folder="support",
+        patterns=_jsonl("tickets"),
+        fmt="jsonl",
+        required=("id", "created_at"),
+        description="Zendesk ticket objects (incremental export API).",
+    ),
+    RawTable(
+        name="zendesk_ticket_metrics",
+        folder="support",
+        patterns=_jsonl("ticket_metrics"),
+        fmt="jsonl",
+        required=("ticket_id",),
+        description="Zendesk ticket_metric objects: reply and resolution times as the tool computed them.",
+    ),
+    RawTable(
+        name="zendesk_organizations",
+        folder="support",
+        patterns=_jsonl("organizations"),
+        fmt="jsonl",
+        required=("id",),
+        description="Zendesk organization objects.",
+    ),
+    RawTable(
+        name="zendesk_users",
+        folder="support",
+        patterns=_jsonl("users"),
+        fmt="jsonl",
+        required=("id",),
+        description="Zendesk user objects (requesters and agents).",
+    ),
+    RawTable(
+        name="zendesk_tickets_csv",
+        folder="support",
+        patterns=("*tickets*.csv", "*tickets*.csv.gz"),
+        fmt="csv",
+        required=("Id", "Created at", "Status"),
+        known=(
+            "Requester id",
+            "Requester email",
+            "Organization",
+            "Group",
+            "Priority",
+            "Via",
+            "Tags",
+            "Solved at",
+            "Satisfaction Score",
+            "Reopens",
+            "Replies",
+            "First reply time in minutes",
+            "First reply time in minutes within business hours",
+            "First resolution time in minutes",
+            "First resolution time in minutes within business hours",
+            "Full resolution time in minutes",
+            "Full resolution time in minutes within business hours",
+        ),
+        description="Zendesk tickets from the UI CSV export (often only some columns).",
+    ),
+    RawTable(
+        name="nps_responses",
+        folder="surveys",
+        patterns=("*nps*.csv", "*nps*.csv.gz"),
+        fmt="csv",
+        required=("response_id", "email", "score", "responded_at"),
+        known=("comment", "survey_type", "account_id"),
+        description="Survey responses (NPS and other types), one row per response.",
+    ),
+    RawTable(
+        name="product_events",
+        folder="product",
+        patterns=JSONL,
+        fmt="jsonl",
+        required=("type",),
+        description="Segment-style track / identify / group calls.",
+    ),
+)
+
+# Ticket metrics files also match the plain tickets pattern; the more specific table wins.
+_MORE_SPECIFIC = {"zendesk_tickets": ("zendesk_ticket_metrics",)}
+
+
+def table(name: str) -> RawTable:
+    for raw_table in RAW_TABLES:
+        if raw_table.name == name:
+            return raw_table
+    raise KeyError(f"no raw table named {name!r}")
+
+
+def table_for_file(relative_path: str) -> RawTable | None:
+    """The raw table a file feeds, or None when no pattern claims it."""
+    candidates = [raw_table for raw_table in RAW_TABLES if raw_table.matches(relative_path)]
+    names = {candidate.name for candidate in candidates}
+    for general, specifics in _MORE_SPECIFIC.items():
+        if general in names and names.intersection(specifics):
+            candidates = [candidate for candidate in candidates if candidate.name != general]
+    return candidates[0] if candidates else None

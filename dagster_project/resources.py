@@ -1,0 +1,42 @@
+"""The warehouse resource: one DuckDB file, opened read-write only while an asset writes it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from dagster_project import settings
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Where the exports are read from and the warehouse is written to.
+
+    Empty strings mean "from the environment" (``JOURNEY_EXPORTS_DIR``, ``JOURNEY_WAREHOUSE``),
+    resolved when used, so ``dagster dev`` and ``journey build`` agree.
+    """
+
+    warehouse: str = ""
+    exports: str = ""
+
+    @property
+    def warehouse_path(self) -> Path:
+        return Path(self.warehouse).resolve() if self.warehouse else settings.warehouse_path()
+
+    @property
+    def exports_dir(self) -> Path:
+        return Path(self.exports).resolve() if self.exports else settings.exports_dir()
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        path = self.warehouse_path
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path), read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()

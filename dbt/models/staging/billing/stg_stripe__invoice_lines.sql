@@ -1,0 +1,57 @@
+-- One row per line item of a Stripe invoice, with its service period and discounts.
+with
+
+invoices as (
+
+    select * from {{ ref('stg_stripe__invoices') }}
+
+),
+
+lines as (
+
+    select
+        invoices.stripe_invoice_id,
+        invoices.stripe_customer_id,
+        invoices.stripe_subscription_id as invoice_subscription_id,
+        invoices.status as invoice_status,
+        invoices.currency as invoice_currency,
+        invoices.created_at as invoice_created_at,
+        line
+    from invoices,
+        unnest(coalesce(try_cast(invoices.lines as json[]), [])) as unnested (line)
+
+),
+
+final as (
+
+    select
+        {{ json_text('line', 'id') }} as stripe_invoice_line_id,
+        stripe_invoice_id,
+        stripe_customer_id,
+        coalesce({{ json_text('line', 'subscription') }}, invoice_subscription_id) as stripe_subscription_id,
+        invoice_status,
+        invoice_created_at,
+        coalesce(lower({{ json_text('line', 'currency') }}), invoice_currency) as currency,
+        {{ json_text('line', 'type') }} as line_type,
+        try_cast({{ json_text('line', 'amount') }} as bigint) as amount_cents,
+        coalesce(
+            list_sum(list_transform(
+                coalesce(try_cast(line -> '$.discount_amounts' as json[]), []),
+                lambda discount: try_cast(discount ->> '$.amount' as bigint)
+            )),
+            0
+        ) as discount_cents,
+        try_cast({{ json_text('line', 'quantity') }} as integer) as quantity,
+        coalesce(try_cast({{ json_text('line', 'proration') }} as boolean), false) as is_proration,
+        {{ from_unix_seconds(json_text('line', 'period.start')) }} as period_start_at,
+        {{ from_unix_seconds(json_text('line', 'period.end')) }} as period_end_at,
+        {{ json_text('line', 'price.id') }} as price_id,
+        {{ json_text('line', 'price.product') }} as product_id,
+        {{ json_text('line', 'price.recurring.interval') }} as billing_interval,
+        coalesce(try_cast({{ json_text('line', 'price.recurring.interval_count') }} as integer), 1)
+            as billing_interval_count
+    from lines
+
+)
+
+select * from final

@@ -1,0 +1,39 @@
+-- One row per Segment-style call (track, identify, group, page), fields lifted out of the JSON.
+{{ config(materialized='table') }}
+with
+
+source as (
+
+    select * from {{ source('product', 'product_events') }}
+
+),
+
+final as (
+
+    select
+        coalesce(
+            {{ json_text('record', 'messageId') }},
+            _source_file || ':' || cast(_row_number as varchar)
+        ) as event_id,
+        lower({{ json_text('record', 'type') }}) as call_type,
+        {{ json_text('record', 'event') }} as event_name,
+        nullif({{ json_text('record', 'userId') }}, '') as user_id,
+        nullif({{ json_text('record', 'anonymousId') }}, '') as anonymous_id,
+        {{ parse_timestamp(json_text('record', 'timestamp')) }} as occurred_at,
+        nullif(coalesce({{ json_text('record', 'context.groupId') }}, {{ json_text('record', 'groupId') }}), '')
+            as crm_company_id,
+        {{ normalize_email(
+            "coalesce(" ~ json_text('record', 'context.traits.email') ~ ", " ~ json_text('record', 'traits.email') ~ ")"
+        ) }} as email,
+        {{ json_text('record', 'properties.feature') }} as feature,
+        {{ json_text('record', 'properties.article_id') }} as article_id,
+        {{ json_text('record', 'properties.path') }} as page_path,
+        record -> '$.properties' as properties,
+        _source_file,
+        _row_number,
+        _loaded_at
+    from source
+
+)
+
+select * from final
