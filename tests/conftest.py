@@ -1,0 +1,92 @@
+"""Shared fixtures: warehouses built through Dagster + dbt into temporary folders, once per session.
+
+``built_warehouse(exports_dir, name)`` builds (or reuses) a warehouse from an exports folder and
+returns its path; ``mini_warehouse`` is the hand-made five-account fixture; ``generated_exports``
+and ``generated_warehouse`` are a small generated business (seed 11).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+MINI_EXPORTS = FIXTURES / "mini_exports"
+GENERATED_ACCOUNTS = 400
+GENERATED_SEED = 11
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+
+@contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def build(exports: Path, warehouse: Path, log_level: str = "ERROR"):
+    """Build ``warehouse`` from ``exports`` through Dagster (in this process); returns the BuildResult."""
+    import dagster as dg
+
+    from dagster_project.build import build_warehouse
+
+    with _environment(JOURNEY_EXPORTS_DIR=str(exports), JOURNEY_WAREHOUSE=str(warehouse)):
+        with dg.DagsterInstance.ephemeral() as instance:
+            return build_warehouse(exports, warehouse, log_level=log_level, instance=instance)
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory) -> Callable[[Path, str], Path]:
+    """Build a warehouse from an exports folder once per session and name; fails on a failed build."""
+    cache: dict[str, Path] = {}
+
+    def _built(exports: Path, name: str) -> Path:
+        if name not in cache:
+            warehouse = tmp_path_factory.mktemp(f"warehouse_{name}") / "journey.duckdb"
+            result = build(exports, warehouse)
+            assert result.success, f"build of {name} failed: {result.failed_steps} {result.failed_checks}"
+            cache[name] = warehouse
+        return cache[name]
+
+    return _built
+
+
+@pytest.fixture(scope="session")
+def mini_warehouse(built_warehouse) -> Path:
+    return built_warehouse(MINI_EXPORTS, "mini")
+
+
+@pytest.fixture(scope="session")
+def generated_exports(tmp_path_factory) -> Path:
+    from dagster_project.generator import generate
+
+    out = tmp_path_factory.mktemp("generated") / "exports"
+    generate(accounts=GENERATED_ACCOUNTS, seed=GENERATED_SEED, out=out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def generated_warehouse(built_warehouse, generated_exports) -> Path:
+    return built_warehouse(generated_exports, "generated")
+
+
+def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Run a read-only query against a built warehouse and fetch every row."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
