@@ -35,6 +35,13 @@ def dagster_instance():
     return dg.DagsterInstance.get()
 
 
+def prepare_dbt_project() -> None:
+    """``dbt parse``, so the manifest Dagster loads has every model (an analyst's new one too)."""
+    from dagster_project.transform.project import dbt_project
+
+    dbt_project.preparer.prepare(dbt_project)
+
+
 def build_warehouse(
     exports: Path | str | None = None,
     warehouse: Path | str | None = None,
@@ -49,6 +56,7 @@ def build_warehouse(
 
     import dagster as dg
 
+    prepare_dbt_project()
     from dagster_project.definitions import defs
 
     started = time.monotonic()

@@ -16,9 +16,10 @@ def _stderr(message: str) -> None:
 def cmd_prepare(_: argparse.Namespace) -> int:
     """Parse the dbt project so Dagster can load its manifest (run once after install)."""
     settings.use_paths()
+    from dagster_project.build import prepare_dbt_project
     from dagster_project.transform.project import dbt_project
 
-    dbt_project.preparer.prepare(dbt_project)
+    prepare_dbt_project()
     _stderr(f"dbt project prepared: {dbt_project.manifest_path}")
     return 0
 

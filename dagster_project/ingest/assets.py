@@ -3,6 +3,7 @@
 import dagster as dg
 
 from dagster_project.ingest.catalog import RAW_TABLES, RawTable
+from dagster_project.ingest.generic import claimed_files
 from dagster_project.ingest.loader import Loader, discover
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import WAREHOUSE_POOL
@@ -35,7 +36,12 @@ def build_raw_asset(raw_table: RawTable) -> dg.AssetsDefinition:
         ],
     )
     def _raw_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        files = discover(warehouse.exports_dir)[raw_table.name]
+        claimed = claimed_files(warehouse.exports_dir)  # the generic profile's files are not this table's
+        files = [
+            path
+            for path in discover(warehouse.exports_dir)[raw_table.name]
+            if path.relative_to(warehouse.exports_dir).as_posix() not in claimed
+        ]
         context.log.info(
             f"{raw_table.name}: {len(files)} file(s) in {warehouse.exports_dir / raw_table.folder}"
         )

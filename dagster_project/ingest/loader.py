@@ -115,7 +115,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[RawTable] = R
     for raw_table in tables:
         if raw_table.fmt == "csv":
             columns = ", ".join(f"{_quote(column)} varchar" for column in raw_table.columns)
-            body = f"{columns}, "
+            body = f"{columns}, " if columns else ""
         else:
             body = "record json, "
         con.execute(

@@ -7,6 +7,22 @@ companies as (
 
 ),
 
+generic_accounts as (
+
+    select * from {{ ref('stg_generic__accounts') }}
+
+),
+
+generic_subscription_accounts as (
+
+    -- accounts that only the generic subscriptions name still get a row, so no revenue is lost
+    select account_id, min(period_start_at) as created_at
+    from {{ ref('stg_generic__subscriptions') }}
+    where account_id is not null
+    group by account_id
+
+),
+
 standalone_customers as (
 
     select * from {{ ref('int_billing_customers_resolved') }}
@@ -52,11 +68,34 @@ billing_only_accounts as (
 
 ),
 
+generic_profile_accounts as (
+
+    select
+        coalesce(generic_accounts.account_id, generic_subscription_accounts.account_id) as account_id,
+        'generic' as account_source,
+        cast(null as varchar) as crm_company_id,
+        cast(null as varchar) as stripe_customer_id,
+        generic_accounts.account_name,
+        generic_accounts.domain,
+        generic_accounts.industry,
+        generic_accounts.employees,
+        generic_accounts.country,
+        cast(null as varchar) as lifecycle_stage_label,
+        generic_accounts.original_source,
+        coalesce(generic_accounts.created_at, generic_subscription_accounts.created_at) as created_at
+    from generic_accounts
+    full outer join generic_subscription_accounts
+        on generic_accounts.account_id = generic_subscription_accounts.account_id
+
+),
+
 final as (
 
     select *, {{ employee_segment('employees') }} as segment from crm_accounts
     union all
     select *, {{ employee_segment('employees') }} as segment from billing_only_accounts
+    union all
+    select *, {{ employee_segment('employees') }} as segment from generic_profile_accounts
 
 )
 

@@ -21,6 +21,10 @@ activity as (
     select max(created_at) from {{ ref('stg_hubspot__deals') }}
     union all
     select max(entered_at) from {{ ref('stg_hubspot__lifecycle_stage_dates') }}
+    union all
+    select max(period_start_at) from {{ ref('stg_generic__subscriptions') }}
+    union all
+    select max(created_at) from {{ ref('stg_generic__accounts') }}
 
 ),
 
