@@ -25,6 +25,12 @@ activity as (
     select max(period_start_at) from {{ ref('stg_generic__subscriptions') }}
     union all
     select max(created_at) from {{ ref('stg_generic__accounts') }}
+    union all
+    select max(created_at) from {{ ref('stg_generic__tickets') }}
+    union all
+    select max(responded_at) from {{ ref('stg_generic__nps') }}
+    union all
+    select max(occurred_at) from {{ ref('stg_generic__events') }}
 
 ),
 

@@ -30,7 +30,7 @@ anonymous_links as (
 
 ),
 
-final as (
+resolved as (
 
     select
         events.*,
@@ -46,6 +46,22 @@ final as (
     left join users as direct_user on events.user_id = direct_user.user_id
     left join anonymous_links on events.anonymous_id = anonymous_links.anonymous_id
     left join users as stitched_user on anonymous_links.user_id = stitched_user.user_id
+
+),
+
+generic_events as (
+
+    -- the generic profile names the account directly
+    select *, 'track' as call_type, user_id as resolved_user_id, 'generic' as match_method
+    from {{ ref('stg_generic__events') }}
+
+),
+
+final as (
+
+    select * from resolved
+    union all by name
+    select * from generic_events
 
 )
 

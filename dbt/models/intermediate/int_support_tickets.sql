@@ -1,5 +1,6 @@
 -- One row per ticket, resolved to an account: the organization's external_id (CRM company id),
 -- else the requester's email (contact match, then domain), else the organization's domain.
+-- Tickets of the generic profile (tickets.csv) carry their account directly.
 with
 
 tickets as (
@@ -76,9 +77,30 @@ with_identity as (
 
 ),
 
-final as (
+resolved as (
 
     {{ resolve_account('with_identity') }}
+
+),
+
+generic_tickets as (
+
+    -- the generic profile names the account directly
+    select
+        *,
+        'generic' as source_shape,
+        requester_email as email,
+        account_id as carried_company_id,
+        'generic' as match_method
+    from {{ ref('stg_generic__tickets') }}
+
+),
+
+final as (
+
+    select * from resolved
+    union all by name
+    select * from generic_tickets
 
 )
 

@@ -12,9 +12,45 @@ responses as (
 
 ),
 
-final as (
+resolved as (
 
     {{ resolve_account('responses') }}
+
+),
+
+generic_responses as (
+
+    -- the generic profile names the account directly (else its email resolves like any other)
+    select * exclude (account_id), account_id as carried_company_id, cast(null as varchar) as record_domain
+    from {{ ref('stg_generic__nps') }}
+
+),
+
+generic_resolved as (
+
+    select
+        generic_responses.*,
+        coalesce(generic_responses.carried_company_id, email_match.account_id) as account_id,
+        case
+            when generic_responses.carried_company_id is not null then 'generic'
+            else email_match.match_method
+        end as match_method,
+        case
+            when generic_responses.carried_company_id is null and email_match.account_id is null
+                then 'no account id and no matching email'
+        end as unmatched_reason
+    from generic_responses
+    left join (
+        {{ resolve_account('generic_responses') }}
+    ) as email_match on generic_responses.response_id = email_match.response_id
+
+),
+
+final as (
+
+    select * from resolved
+    union all by name
+    select * from generic_resolved
 
 )
 
