@@ -19,6 +19,12 @@ mrr_months as (
 
 ),
 
+journey_paths as (
+
+    select * from {{ ref('int_account_journey_paths') }}
+
+),
+
 as_of as (
 
     select * from {{ ref('int_as_of') }}
@@ -71,11 +77,12 @@ final as (
         cast(coalesce(revenue.current_mrr, 0) as decimal(38, 6)) as current_mrr,
         coalesce(revenue.current_mrr, 0) > 0 as is_paying,
         revenue.first_paid_month is not null as has_ever_paid,
-        -- filled by the lifecycle models (path precedence in marts.md); null until known
-        cast(null as varchar) as journey_path
+        -- path precedence of marts.md (intermediate/lifecycle/int_account_journey_paths); null until known
+        journey_paths.journey_path
     from accounts
     left join customer_ids on accounts.account_id = customer_ids.account_id
     left join revenue on accounts.account_id = revenue.account_id
+    left join journey_paths on accounts.account_id = journey_paths.account_id
 
 )
 
