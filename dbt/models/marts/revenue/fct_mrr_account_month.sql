@@ -1,7 +1,9 @@
 -- One row per account × month from the account's first month with MRR > 0 to as_of_month, gap
 -- months included, with the month's movement. Amounts are in the reporting currency at the rate of
--- the month; previous_mrr is restated at this month's rate, so a pure exchange-rate change is never
--- a movement (the restatement shows in mart_mrr_monthly.fx_restatement_mrr).
+-- the month. previous_mrr is last month's billing restated at this month's rate, so a pure
+-- exchange-rate change is never a movement (mart_mrr_monthly.fx_restatement_mrr shows it apart).
+-- Movement is tested in the spec's order: new, reactivation, churn, expansion, contraction, then
+-- unchanged (inactive for 0 → 0); every branch can fire.
 with
 
 currency_months as (
@@ -10,7 +12,7 @@ currency_months as (
 
 ),
 
-fx as (
+fx_rates as (
 
     select * from {{ ref('int_fx_rates_monthly') }}
 
@@ -30,19 +32,33 @@ converted as (
         currency_months.currency,
         currency_months.mrr_local,
         currency_months.largest_product_id,
-        fx.rate_to_reporting
+        currency_months.mrr_local * fx_rates.rate_to_reporting as mrr_reporting
     from currency_months
-    left join fx
-        on currency_months.currency = fx.currency
-        and currency_months.month = fx.month
+    left join fx_rates
+        on
+            currency_months.currency = fx_rates.currency
+            and currency_months.month = fx_rates.month
 
 ),
 
-first_months as (
+account_month_totals as (
 
-    select account_id, min(month) as first_mrr_month
+    select
+        account_id,
+        month,
+        sum(mrr_reporting) as mrr_reporting
     from converted
-    where mrr_local > 0
+    group by account_id, month
+
+),
+
+first_paid_months as (
+
+    select
+        account_id,
+        min(month) as first_mrr_month
+    from account_month_totals
+    where round(mrr_reporting, 6) > 0
     group by account_id
 
 ),
@@ -50,30 +66,41 @@ first_months as (
 spine as (
 
     select
-        first_months.account_id,
-        first_months.first_mrr_month,
-        cast(month_start as date) as month
-    from first_months
+        first_paid_months.account_id,
+        first_paid_months.first_mrr_month,
+        cast(months.month_start as date) as month
+    from first_paid_months
     cross join as_of,
         unnest(generate_series(
-            cast(first_months.first_mrr_month as timestamp), cast(as_of.as_of_month as timestamp), interval 1 month
+            cast(first_paid_months.first_mrr_month as timestamp),
+            cast(as_of.as_of_month as timestamp),
+            interval 1 month
         )) as months (month_start)
 
 ),
 
--- every currency an account ever billed in, on every month of its spine, so the previous month's
--- local MRR can be restated at this month's rate
+-- every currency an account ever billed in, on every month of its series, so last month's billing
+-- in each currency can be restated at this month's rate
 account_currencies as (
 
-    select distinct account_id, currency from converted
+    select distinct
+        account_id,
+        currency
+    from currency_months
 
 ),
 
 spine_currencies as (
 
-    select spine.account_id, spine.month, spine.first_mrr_month, account_currencies.currency
+    select
+        spine.account_id,
+        spine.first_mrr_month,
+        spine.month,
+        cast({{ dbt.dateadd('month', -1, 'spine.month') }} as date) as previous_month,
+        account_currencies.currency
     from spine
-    inner join account_currencies on spine.account_id = account_currencies.account_id
+    inner join account_currencies
+        on spine.account_id = account_currencies.account_id
 
 ),
 
@@ -81,55 +108,43 @@ restated as (
 
     select
         spine_currencies.account_id,
-        spine_currencies.month,
         spine_currencies.first_mrr_month,
+        spine_currencies.month,
         spine_currencies.currency,
-        coalesce(converted.mrr_local, 0) as mrr_local,
-        coalesce(
-            lag(converted.mrr_local) over (
-                partition by spine_currencies.account_id, spine_currencies.currency order by spine_currencies.month
-            ),
-            0
-        ) as previous_mrr_local,
-        rate.rate_to_reporting,
-        converted.largest_product_id
+        coalesce(this_month.mrr_local, 0) * month_rate.rate_to_reporting as mrr_part,
+        coalesce(last_month.mrr_local, 0) * month_rate.rate_to_reporting as previous_mrr_part,
+        this_month.largest_product_id,
+        this_month.mrr_local
     from spine_currencies
-    left join converted
-        on spine_currencies.account_id = converted.account_id
-        and spine_currencies.currency = converted.currency
-        and spine_currencies.month = converted.month
-    left join fx as rate
-        on spine_currencies.currency = rate.currency
-        and spine_currencies.month = rate.month
-
-),
-
--- months where the account billed nothing in a currency still need that currency's rate to
--- restate the previous month: take the nearest month's rate
-rated as (
-
-    select
-        *,
-        coalesce(
-            rate_to_reporting,
-            last_value(rate_to_reporting ignore nulls) over (
-                partition by account_id, currency order by month rows between unbounded preceding and current row
-            )
-        ) as rate_used
-    from restated
+    left join currency_months as this_month
+        on
+            spine_currencies.account_id = this_month.account_id
+            and spine_currencies.currency = this_month.currency
+            and spine_currencies.month = this_month.month
+    left join currency_months as last_month
+        on
+            spine_currencies.account_id = last_month.account_id
+            and spine_currencies.currency = last_month.currency
+            and spine_currencies.previous_month = last_month.month
+    left join fx_rates as month_rate
+        on
+            spine_currencies.currency = month_rate.currency
+            and spine_currencies.month = month_rate.month
 
 ),
 
 account_months as (
 
+    -- credits larger than charges never make MRR negative: an account pays 0 at the least
     select
         account_id,
         month,
         any_value(first_mrr_month) as first_mrr_month,
-        cast(round(sum(mrr_local * rate_used), 6) as decimal(38, 6)) as mrr,
-        cast(round(sum(previous_mrr_local * rate_used), 6) as decimal(38, 6)) as previous_mrr,
-        arg_max(largest_product_id, mrr_local * rate_used) filter (where mrr_local > 0) as plan_product_id
-    from rated
+        greatest(cast(round(sum(mrr_part), 6) as decimal(38, 6)), 0) as mrr,
+        greatest(cast(round(sum(previous_mrr_part), 6) as decimal(38, 6)), 0) as previous_mrr,
+        first(largest_product_id order by mrr_part desc, largest_product_id asc)
+        filter (where mrr_local > 0) as plan_product_id
+    from restated
     group by account_id, month
 
 ),
@@ -138,7 +153,6 @@ classified as (
 
     select
         *,
-        month = first_mrr_month and mrr > 0 as is_first_paid_month,
         case
             when mrr > 0 and month = first_mrr_month then 'new'
             when mrr > 0 and previous_mrr = 0 then 'reactivation'

@@ -1,6 +1,6 @@
--- One row per month: the MRR bridge (starting + new + expansion + reactivation − contraction −
--- churned = ending, to the cent), customer counts and the ratios. Ratios whose denominator is zero
--- are null, never zero.
+-- One row per month, from the first month with MRR to as_of_month: the MRR bridge (starting + new +
+-- expansion + reactivation − contraction − churned = ending, to the cent), customer counts and the
+-- ratios. A ratio whose denominator is zero is null, never zero.
 with
 
 account_months as (
@@ -20,10 +20,13 @@ monthly as (
         sum(case when movement = 'contraction' then movement_mrr else 0 end) as contraction_mrr,
         sum(case when movement = 'churn' then movement_mrr else 0 end) as churned_mrr,
         sum(mrr) as ending_mrr,
-        count(*) filter (where mrr > 0) as customers,
-        count(*) filter (where movement = 'new') as new_customers,
-        count(*) filter (where movement = 'reactivation') as reactivated_customers,
-        count(*) filter (where movement = 'churn') as churned_customers
+        count(case when previous_mrr > 0 then 1 end) as starting_customers,
+        count(case when mrr > 0 then 1 end) as customers,
+        count(case when movement = 'new' then 1 end) as new_customers,
+        count(case when movement = 'reactivation' then 1 end) as reactivated_customers,
+        count(case when movement = 'expansion' then 1 end) as expanded_customers,
+        count(case when movement = 'contraction' then 1 end) as contracted_customers,
+        count(case when movement = 'churn' then 1 end) as churned_customers
     from account_months
     group by month
 
@@ -33,7 +36,6 @@ with_previous as (
 
     select
         *,
-        lag(customers) over (order by month) as previous_customers,
         lag(ending_mrr) over (order by month) as previous_ending_mrr
     from monthly
 
@@ -53,17 +55,21 @@ final as (
         cast(12 * ending_mrr as decimal(38, 6)) as arr,
         cast(customers as bigint) as customers,
         cast(new_customers as bigint) as new_customers,
-        cast(reactivated_customers as bigint) as reactivated_customers,
         cast(churned_customers as bigint) as churned_customers,
-        cast(churned_customers as double) / nullif(previous_customers, 0) as logo_churn_rate,
+        cast(churned_customers as double) / nullif(starting_customers, 0) as logo_churn_rate,
         cast(churned_mrr + contraction_mrr as double) / nullif(starting_mrr, 0) as gross_mrr_churn_rate,
         cast(churned_mrr + contraction_mrr - expansion_mrr - reactivation_mrr as double)
-            / nullif(starting_mrr, 0) as net_mrr_churn_rate,
+        / nullif(starting_mrr, 0) as net_mrr_churn_rate,
         cast(new_mrr + expansion_mrr + reactivation_mrr as double)
-            / nullif(contraction_mrr + churned_mrr, 0) as quick_ratio,
+        / nullif(contraction_mrr + churned_mrr, 0) as quick_ratio,
         cast(ending_mrr as double) / nullif(customers, 0) as arpa,
+        cast(starting_customers as bigint) as starting_customers,
+        cast(reactivated_customers as bigint) as reactivated_customers,
+        cast(expanded_customers as bigint) as expanded_customers,
+        cast(contracted_customers as bigint) as contracted_customers,
         -- starting_mrr restates last month's ending MRR at this month's exchange rates; the
-        -- difference is currency translation, not a movement
+        -- difference is currency translation, not a movement (0 when everything bills in the
+        -- reporting currency)
         cast(starting_mrr - coalesce(previous_ending_mrr, 0) as decimal(38, 6)) as fx_restatement_mrr
     from with_previous
 
