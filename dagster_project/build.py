@@ -42,6 +42,14 @@ def prepare_dbt_project() -> None:
     dbt_project.preparer.prepare(dbt_project)
 
 
+def _execute(job, instance, run_config):
+    """Run the job; first free the warehouse pool slot of any earlier build that was killed."""
+    from dagster_project.quality.recovery import release_dead_runs
+
+    release_dead_runs(instance)
+    return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+
+
 def build_warehouse(
     exports: Path | str | None = None,
     warehouse: Path | str | None = None,
@@ -64,11 +72,9 @@ def build_warehouse(
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     if instance is None:
         with dagster_instance() as owned_instance:
-            result = job.execute_in_process(
-                instance=owned_instance, raise_on_error=False, run_config=run_config
-            )
+            result = _execute(job, owned_instance, run_config)
     else:
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+        result = _execute(job, instance, run_config)
     failed_steps = [
         f"{event.step_key}: {event.event_specific_data.error.message.strip()}"
         for event in result.all_events
