@@ -3,6 +3,12 @@
 This is the input contract of ``shared/spec/exports.md`` written as data. Ingest creates every raw
 table even when no file feeds it, with every known column, so that staging models never fail on a
 source that a company does not use or on an export that carries only some columns.
+
+Each table also names its row-level rules (``RowRule``): a row that breaks one is quarantined with
+the rule's reason instead of being loaded. They are kept to values that are impossible, not merely
+unreadable: no record id, a time after the export file was written, an NPS score outside 0–10. A
+date in a format the parser does not know is loaded (staging reads it as null) and reported by the
+expectation suites in ``expectations/`` (see ``dagster_project/quality``).
 """
 
 from __future__ import annotations
@@ -32,6 +38,40 @@ DEAL_STAGES = (
 )
 
 
+@dataclass(frozen=True)
+class RowRule:
+    """A row-level rule: a row that breaks it is quarantined with a reason naming the field.
+
+    ``field`` is a CSV header name or, for JSON lines, a dotted path into the object. Kinds:
+
+    - ``present``: the value is not missing or blank (record ids).
+    - ``not_future``: a text timestamp (read as staging reads it) is not later than the export
+      file's own date (its modification time) plus var ``quality_future_tolerance_hours``. A value
+      that cannot be read passes here: the suites report it.
+    - ``unix_not_future``: the same for a number of seconds since 1970 (Stripe).
+    - ``nps_score``: on rows that are NPS (``survey_type`` nps or blank), a whole number 0–10.
+    """
+
+    field: str
+    kind: str  # present | not_future | unix_not_future | nps_score
+
+    KINDS = ("present", "not_future", "unix_not_future", "nps_score")
+
+    def __post_init__(self) -> None:
+        if self.kind not in self.KINDS:
+            raise ValueError(
+                f"RowRule {self.field!r}: unknown kind {self.kind!r}; expected one of {', '.join(self.KINDS)}"
+            )
+
+
+def _present(*fields: str) -> tuple[RowRule, ...]:
+    return tuple(RowRule(field, "present") for field in fields)
+
+
+def _not_future(*fields: str) -> tuple[RowRule, ...]:
+    return tuple(RowRule(field, "not_future") for field in fields)
+
+
 def _stage_date_columns() -> tuple[str, ...]:
     entered = tuple(f'Date entered "{stage} (Lifecycle Stage Pipeline)"' for stage in HUBSPOT_STAGES)
     legacy = tuple(f"Became a {stage} Date" for stage in HUBSPOT_STAGES)
@@ -48,6 +88,8 @@ class RawTable:
 
     ``required`` are CSV header names (matched exactly) or, for JSON lines, top-level keys every
     record must have. ``known`` are optional CSV columns created even when absent from the files.
+    ``rules`` are the row-level rules (see ``RowRule``); a table without rules quarantines only rows
+    that cannot be parsed.
     """
 
     name: str
@@ -58,6 +100,7 @@ class RawTable:
     known: tuple[str, ...] = ()
     description: str = ""
     exclude: tuple[str, ...] = field(default=())
+    rules: tuple[RowRule, ...] = field(default=())
 
     @property
     def group(self) -> str:
@@ -105,6 +148,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "Original Source",
             *_stage_date_columns(),
         ),
+        rules=(*_present("Record ID"), *_not_future("Create Date", *_stage_date_columns())),
         description="HubSpot companies (UI CSV export), one row per company per export file.",
     ),
     RawTable(
@@ -121,6 +165,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "Original Source",
             *_stage_date_columns(),
         ),
+        rules=(*_present("Record ID"), *_not_future("Create Date", *_stage_date_columns())),
         description="HubSpot contacts (UI CSV export).",
     ),
     RawTable(
@@ -139,6 +184,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "Deal Type",
             *_deal_stage_date_columns(),
         ),
+        rules=(*_present("Record ID"), *_not_future("Create Date", *_deal_stage_date_columns())),
         description="HubSpot deals (UI CSV export).",
     ),
     RawTable(
@@ -147,6 +193,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
         patterns=_jsonl("customers"),
         fmt="jsonl",
         required=("id",),
+        rules=(*_present("id"), RowRule("created", "unix_not_future")),
         description="Stripe customer objects, one JSON object per line.",
     ),
     RawTable(
@@ -155,6 +202,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
         patterns=_jsonl("subscriptions"),
         fmt="jsonl",
         required=("id", "customer"),
+        rules=(*_present("id", "customer"), RowRule("created", "unix_not_future")),
         description="Stripe subscription objects with their items.",
     ),
     RawTable(
@@ -163,6 +211,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
         patterns=_jsonl("invoices"),
         fmt="jsonl",
         required=("id", "customer", "status"),
+        rules=(*_present("id", "customer", "status"), RowRule("created", "unix_not_future")),
         description="Stripe invoice objects with their line items.",
     ),
     RawTable(
@@ -171,6 +220,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
         patterns=_jsonl("tickets"),
         fmt="jsonl",
         required=("id", "created_at"),
+        rules=(*_present("id"), *_not_future("created_at", "updated_at")),
         description="Zendesk ticket objects (incremental export API).",
     ),
     RawTable(
@@ -179,6 +229,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
         patterns=_jsonl("ticket_metrics"),
         fmt="jsonl",
         required=("ticket_id",),
+        rules=_present("ticket_id"),
         description="Zendesk ticket_metric objects: reply and resolution times as the tool computed them.",
     ),
     RawTable(
@@ -187,6 +238,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
         patterns=_jsonl("organizations"),
         fmt="jsonl",
         required=("id",),
+        rules=_present("id"),
         description="Zendesk organization objects.",
     ),
     RawTable(
@@ -195,6 +247,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
         patterns=_jsonl("users"),
         fmt="jsonl",
         required=("id",),
+        rules=_present("id"),
         description="Zendesk user objects (requesters and agents).",
     ),
     RawTable(
@@ -222,6 +275,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "Full resolution time in minutes",
             "Full resolution time in minutes within business hours",
         ),
+        rules=(*_present("Id"), RowRule("Created at", "not_future")),
         description="Zendesk tickets from the UI CSV export (often only some columns).",
     ),
     RawTable(
@@ -231,6 +285,11 @@ RAW_TABLES: tuple[RawTable, ...] = (
         fmt="csv",
         required=("response_id", "email", "score", "responded_at"),
         known=("comment", "survey_type", "account_id"),
+        rules=(
+            *_present("response_id"),
+            RowRule("responded_at", "not_future"),
+            RowRule("score", "nps_score"),
+        ),
         description="Survey responses (NPS and other types), one row per response.",
     ),
     RawTable(
@@ -239,6 +298,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
         patterns=JSONL,
         fmt="jsonl",
         required=("type",),
+        rules=(*_present("type"), RowRule("timestamp", "not_future")),
         description="Segment-style track / identify / group calls.",
     ),
 )

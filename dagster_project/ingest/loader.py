@@ -2,35 +2,72 @@
 
 Every file is accounted for in ``raw._ingest_files`` (the ledger, keyed by content hash) and every
 row read ends up in exactly one place: the raw table (loaded), ``raw._quarantine`` (cannot be
-parsed, or lacks a required field) or the duplicate count (an exact copy of a row already loaded).
-So for every file ``rows_read = rows_loaded + rows_quarantined + rows_duplicated``.
+parsed, or breaks a row-level rule of its table: ``catalog.RowRule``) or the duplicate count (an
+exact copy of a row already loaded). So for every file ``rows_read = rows_loaded + rows_quarantined
++ rows_duplicated``; ``marts.mart_load_audit`` shows it per file.
+
+Whole-file outcomes (the ledger's ``status``): ``loaded``; ``unchanged`` (this path with this content
+is already loaded; not recorded again); ``duplicate_file`` (the same content under another name);
+``empty`` (zero bytes: nothing to load, the path's previous rows stay); ``rejected`` (a required
+column is missing, there is no header, the text is not UTF-8, the gzip is corrupt: nothing of the
+file is loaded, the message names the file and the column or byte, and the rows a previous good
+version of the path loaded stay in place).
 
 Idempotency: a file whose content hash is already loaded is skipped; the same content under another
 name is recorded once as ``duplicate_file``; a file whose content changed at the same path replaces
-that path's rows. Each file loads in one transaction, so a crash leaves the previous state.
+that path's rows. Each file loads in one transaction (rows, quarantine and ledger together), so a
+crash leaves the previous state and the next run loads the file again.
+
+Test-only hook: with ``JOURNEY_TEST_KILL_BEFORE_COMMIT`` set to a table name or a file's relative
+path, the process kills itself (SIGKILL) inside that file's transaction, just before the commit,
+so the crash tests can stop a build mid-ingest at a known point.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import hashlib
 import io
+import os
 import re
+import signal
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.catalog import RAW_TABLES, RawTable, table_for_file
+from dagster_project.ingest.catalog import RAW_TABLES, RawTable, RowRule, table_for_file
 
 RAW_SCHEMA = "raw"
 LEDGER = f"{RAW_SCHEMA}._ingest_files"
 QUARANTINE = f"{RAW_SCHEMA}._quarantine"
 META_COLUMNS = ("_source_file", "_row_number", "_loaded_at", "_row_hash")
 MAX_LINE_BYTES = 64 * 1024 * 1024  # a single field may legitimately be several MB
+QUARANTINE_COLUMNS = (
+    "table_name, source_file, file_hash, row_number, line_number, reason, raw_text, quarantined_at, rule"
+)
+KILL_HOOK = "JOURNEY_TEST_KILL_BEFORE_COMMIT"
+UTF8_BOM = codecs.BOM_UTF8
+
+# How staging reads a text date: the `duckdb__parse_timestamp` macro of the dbt project, rendered
+# (see `parse_timestamp_sql`); these formats are its fallback if the macro cannot be found.
+FALLBACK_TIMESTAMP_FORMATS = (
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y",
+    "%Y-%m-%d",
+)
+REASON_VALUE_CHARS = 80  # how much of an offending value a quarantine reason quotes
+# The quarantine's `rule` column: why a row was kept out, as a short name to count by.
+RULE_NAMES = {"present": "missing_value", "not_future": "future_time", "nps_score": "nps_score"}
 
 Log = Callable[[str], None]
 
@@ -48,6 +85,7 @@ class FileResult:
     rows_quarantined: int = 0
     rows_duplicated: int = 0
     message: str = ""
+    encoding: str | None = None  # utf-8 | utf-8-bom (a byte-order mark was found and ignored)
 
 
 @dataclass
@@ -80,6 +118,46 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def parse_timestamp_sql(expression: str) -> str:
+    """DuckDB SQL reading text as a timestamp exactly as staging does (null when it cannot).
+
+    It is the dbt project's own ``duckdb__parse_timestamp`` macro rendered with ``expression``, so
+    ingest and staging can never disagree about which dates are readable.
+    """
+    return _parse_timestamp_template().replace(_PLACEHOLDER, expression)
+
+
+_PLACEHOLDER = "__journey_value__"
+_MACRO = re.compile(r"{%-?\s*macro\s+duckdb__parse_timestamp\s*\(.*?{%-?\s*endmacro\s*-?%}", re.DOTALL)
+
+
+def timestamp_parser_source() -> Path | None:
+    """The dbt macro file defining ``duckdb__parse_timestamp`` (None if none does: the fallback is used)."""
+    from dagster_project.settings import DBT_PROJECT_DIR
+
+    for macro_file in sorted((DBT_PROJECT_DIR / "macros").rglob("*.sql")):
+        if _MACRO.search(macro_file.read_text(encoding="utf-8")):
+            return macro_file
+    return None
+
+
+@cache
+def _parse_timestamp_template() -> str:
+    macro_file = timestamp_parser_source()
+    if macro_file is not None:
+        import jinja2
+
+        found = _MACRO.search(macro_file.read_text(encoding="utf-8"))
+        assert found is not None
+        module = jinja2.Environment().from_string(found.group(0)).module
+        return str(module.duckdb__parse_timestamp(_PLACEHOLDER)).strip()
+    formats = ", ".join(_literal(fmt) for fmt in FALLBACK_TIMESTAMP_FORMATS)
+    return (
+        f"coalesce(try_strptime(trim({_PLACEHOLDER}), [{formats}]), "
+        f"try_cast(try_cast(trim({_PLACEHOLDER}) as timestamptz) at time zone 'UTC' as timestamp))"
+    )
+
+
 def ensure_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[RawTable] = RAW_TABLES) -> None:
     """Create the raw schema, the ledger, the quarantine and every raw table (idempotent)."""
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
@@ -99,6 +177,9 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[RawTable] = R
             loaded_at timestamp not null
         )"""
     )
+    # Added after the first release: older warehouses gain them in place.
+    con.execute(f"alter table {LEDGER} add column if not exists file_modified_at timestamp")
+    con.execute(f"alter table {LEDGER} add column if not exists encoding varchar")
     con.execute(
         f"""
         create table if not exists {QUARANTINE} (
@@ -112,10 +193,11 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[RawTable] = R
             quarantined_at timestamp not null
         )"""
     )
+    con.execute(f"alter table {QUARANTINE} add column if not exists rule varchar")
     for raw_table in tables:
         if raw_table.fmt == "csv":
-            columns = ", ".join(f"{_quote(column)} varchar" for column in raw_table.columns)
-            body = f"{columns}, " if columns else ""
+            # a table no mapping names yet (generic profile) starts with its metadata columns only
+            body = "".join(f"{_quote(column)} varchar, " for column in raw_table.columns)
         else:
             body = "record json, "
         con.execute(
@@ -153,10 +235,54 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _open_binary(path: Path) -> io.BufferedIOBase:
+    return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
+
+
 def _open_text(path: Path) -> io.TextIOBase:
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
-    return path.open(encoding="utf-8-sig", newline="")
+    return io.TextIOWrapper(_open_binary(path), encoding="utf-8-sig", newline="")
+
+
+def check_encoding(path: Path, relative: str) -> str:
+    """``utf-8`` or ``utf-8-bom`` when the whole file is UTF-8 text; else FileRejected naming the line.
+
+    The whole file is decoded (in blocks, C speed): a file in another encoding would otherwise load
+    its ASCII rows and quarantine exactly the rows with accents or other scripts, a biased loss.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, offset, encoding = 1, 0, "utf-8"
+    try:
+        with _open_binary(path) as handle:
+            first = True
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                if first:
+                    first = False
+                    if block.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                        raise FileRejected(
+                            f"{relative}: UTF-16 text (Excel 'Unicode text'); save or re-export it as "
+                            "CSV UTF-8 and drop it again"
+                        )
+                    if block.startswith(UTF8_BOM):
+                        encoding = "utf-8-bom"
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as error:
+                    bad = offset + error.start
+                    line += block[: error.start].count(b"\n")
+                    raise FileRejected(
+                        f"{relative}: not UTF-8 text (line {line}, byte {bad}: "
+                        f"{block[error.start : error.start + 4]!r}); the tool exported it in another "
+                        "encoding (e.g. Windows-1252): re-export it as UTF-8. Nothing of the file was "
+                        "loaded."
+                    ) from error
+                line += block.count(b"\n")
+                offset += len(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError as error:
+        raise FileRejected(f"{relative}: the file ends inside a UTF-8 character; re-export it") from error
+    except (OSError, EOFError, zlib.error) as error:
+        raise FileRejected(f"{relative}: cannot be read ({error}); is the gzip file complete?") from error
+    return encoding
 
 
 def read_csv_header(path: Path) -> list[str]:
@@ -165,9 +291,9 @@ def read_csv_header(path: Path) -> list[str]:
         with _open_text(path) as handle:
             header = next(csv.reader(handle), None)
     except UnicodeDecodeError as error:
-        raise FileRejected(
-            f"{path.name}: not UTF-8 text (byte {error.start}); re-export the file as UTF-8"
-        ) from error
+        raise FileRejected(f"{path.name}: not UTF-8 text (byte {error.start}); re-export the file as UTF-8") from error
+    except csv.Error as error:
+        raise FileRejected(f"{path.name}: the header row cannot be read as CSV ({error})") from error
     if not header or not any(cell.strip() for cell in header):
         return []
     return header
@@ -192,14 +318,98 @@ def _existing_columns(con: duckdb.DuckDBPyConnection, table_name: str) -> set[st
     return {row[0] for row in rows}
 
 
+def _file_modified_at(path: Path) -> datetime:
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+
+
+class RowRules:
+    """The SQL of a table's row-level rules (``catalog.RowRule``) over the incoming rows.
+
+    ``violation()`` is a SQL expression giving the reason of the first rule a row breaks, or null;
+    ``rule()`` the name of that rule (``missing_value``, ``future_time``, ``nps_score``).
+    Fields absent from a CSV file read as null, so a rule on an optional column never rejects a file.
+    """
+
+    def __init__(self, raw_table: RawTable, columns: Iterable[str], file_modified_at: datetime, tolerance: timedelta):
+        self.raw_table = raw_table
+        self.columns = set(columns)
+        self.file_modified_at = file_modified_at
+        self.not_after = file_modified_at + tolerance
+        self.tolerance_hours = tolerance.total_seconds() / 3600
+
+    def value(self, name: str) -> str:
+        if self.raw_table.fmt == "jsonl":
+            return f"json_extract_string(record, {_literal('$.' + name)})"
+        return _quote(name) if name in self.columns else "cast(null as varchar)"
+
+    def violation(self) -> str:
+        return self._case(lambda name, reason: reason)
+
+    def rule(self) -> str:
+        return self._case(lambda name, reason: _literal(name))
+
+    def _case(self, pick: Callable[[str, str], str]) -> str:
+        branches = [
+            (test, pick(RULE_NAMES[kind], reason))
+            for rule in self.raw_table.rules
+            for kind, test, reason in self._branches(rule)
+        ]
+        if not branches:
+            return "cast(null as varchar)"
+        return "case " + " ".join(f"when {test} then {then}" for test, then in branches) + " end"
+
+    def _branches(self, rule: RowRule) -> list[tuple[str, str, str]]:
+        """(kind, SQL test true when the rule is broken, SQL reason) for one rule."""
+        value = self.value(rule.field)
+        quoted = f"'''' || left({value}, {REASON_VALUE_CHARS}) || ''''"
+        blank = f"nullif(trim({value}), '') is null"
+        missing = ("present", blank, _literal(f"missing required value: {rule.field}"))
+        limit = f"{_literal(self.not_after.isoformat(sep=' ', timespec='seconds'))}::timestamp"
+        after = _literal(
+            f" is after the export file was written ({self.file_modified_at:%Y-%m-%d %H:%M} UTC, its "
+            f"modification time; tolerance {self.tolerance_hours:g} h, var quality_future_tolerance_hours)"
+        )
+        if rule.kind == "present":
+            return [missing]
+        if rule.kind == "not_future":
+            reason = f"{_literal(rule.field + ' ')} || {quoted} || {after}"
+            return [("not_future", f"{parse_timestamp_sql(value)} > {limit}", reason)]
+        if rule.kind == "unix_not_future":
+            return [
+                (
+                    "not_future",
+                    f"try_cast(trim({value}) as double) > epoch({limit})",
+                    f"{_literal(rule.field + ' ')} || {quoted} || {_literal(' (unix seconds)')} || {after}",
+                )
+            ]
+        # nps_score: only rows that are NPS (survey_type nps or blank) are held to 0–10.
+        survey_type = self.value("survey_type")
+        is_nps = f"coalesce(nullif(lower(trim({survey_type})), ''), 'nps') = 'nps'"
+        whole = (
+            f"coalesce(regexp_full_match(trim({value}), '[0-9]+(\\.0+)?') "
+            f"and try_cast(trim({value}) as double) between 0 and 10, false)"
+        )
+        return [
+            (
+                "nps_score",
+                f"{is_nps} and not {whole}",
+                f"{_literal(rule.field + ' ')} || coalesce({quoted}, '(blank)') || "
+                f"{_literal(' is not an NPS score (a whole number 0–10)')}",
+            )
+        ]
+
+
 class Loader:
     """Loads files into one warehouse connection; see the module docstring for the guarantees."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, exports_dir: Path, log: Log | None = None):
+        from dagster_project.quality.config import quality_var
+
         self.con = con
         self.exports_dir = exports_dir
         self.log = log or (lambda message: None)
         self.loaded_at = datetime.now(UTC).replace(tzinfo=None)
+        self.future_tolerance = timedelta(hours=float(quality_var("quality_future_tolerance_hours")))
         self._transaction_open = False
         ensure_tables(con)
 
@@ -220,9 +430,7 @@ class Loader:
                 )
                 + (f" — {file_result.message}" if file_result.message else "")
             )
-        result.total_rows = self.con.execute(
-            f"select count(*) from {RAW_SCHEMA}.{raw_table.name}"
-        ).fetchall()[0][0]
+        result.total_rows = self.con.execute(f"select count(*) from {RAW_SCHEMA}.{raw_table.name}").fetchall()[0][0]
         return result
 
     def load_file(self, raw_table: RawTable, path: Path) -> FileResult:
@@ -234,6 +442,11 @@ class Loader:
             [raw_table.name, digest],
         ).fetchall()
         if any(source == relative for source, _ in known):
+            # Back to content already loaded: an earlier rejection of this path no longer holds.
+            self.con.execute(
+                f"delete from {LEDGER} where table_name = ? and source_file = ? and status = 'rejected'",
+                [raw_table.name, relative],
+            )
             return FileResult(relative, "unchanged")
         if any(status in ("loaded", "empty") for _, status in known):
             original = next(source for source, status in known if status in ("loaded", "empty"))
@@ -241,14 +454,17 @@ class Loader:
             self._record(raw_table, FileResult(relative, "duplicate_file", message=message), digest, path)
             return FileResult(relative, "duplicate_file", message=message)
         if path.stat().st_size == 0:
-            result = FileResult(relative, "empty", message="empty file: nothing to load")
+            result = FileResult(
+                relative, "empty", message="empty file (0 bytes): nothing loaded, earlier rows of this path kept"
+            )
             self._record(raw_table, result, digest, path)
             return result
         try:
+            encoding = check_encoding(path, relative)
             if raw_table.fmt == "csv":
-                result = self._load_csv(raw_table, path, relative, digest)
+                result = self._load_csv(raw_table, path, relative, digest, encoding)
             else:
-                result = self._load_jsonl(raw_table, path, relative, digest)
+                result = self._load_jsonl(raw_table, path, relative, digest, encoding)
         except FileRejected as rejection:
             result = FileResult(relative, "rejected", message=str(rejection))
             if self._transaction_open:
@@ -258,7 +474,7 @@ class Loader:
         return result
 
     # -- formats --------------------------------------------------------------------------
-    def _load_csv(self, raw_table: RawTable, path: Path, relative: str, digest: str) -> FileResult:
+    def _load_csv(self, raw_table: RawTable, path: Path, relative: str, digest: str, encoding: str) -> FileResult:
         header = read_csv_header(path)
         if not header:
             raise FileRejected(f"{relative}: no header row; expected columns {', '.join(raw_table.required)}")
@@ -268,14 +484,13 @@ class Loader:
                 f"{relative}: missing required column {', '.join(repr(column) for column in missing)}; "
                 f"found {', '.join(repr(column) for column in header[:12])}"
                 + (" …" if len(header) > 12 else "")
+                + ". Nothing of the file was loaded; re-export it with that column."
             )
         names = _dedupe_names(header)
         existing = _existing_columns(self.con, raw_table.name)
         for name in names:
             if name not in existing:
-                self.con.execute(
-                    f"alter table {RAW_SCHEMA}.{raw_table.name} add column {_quote(name)} varchar"
-                )
+                self.con.execute(f"alter table {RAW_SCHEMA}.{raw_table.name} add column {_quote(name)} varchar")
         columns = "{" + ", ".join(f"{_literal(name)}: 'VARCHAR'" for name in names) + "}"
         reader = (
             f"read_csv({_literal(str(path))}, columns={columns}, header=false, skip=1, delim=',', "
@@ -283,6 +498,10 @@ class Loader:
             f"rejects_table='_rejects', rejects_scan='_rejects_scan', max_line_size={MAX_LINE_BYTES})"
         )
         row_text = " || chr(31) || ".join(f"coalesce({_quote(name)}, chr(30))" for name in names)
+        # The row as CSV text again, for the quarantine of rows a row-level rule rejects.
+        csv_text = " || ',' || ".join(
+            f"coalesce('\"' || replace({_quote(name)}, '\"', '\"\"') || '\"', '')" for name in names
+        )
         self._begin()
         self.con.execute(
             f"create or replace temp table _incoming as select *, ordinality as _ordinal, "
@@ -290,10 +509,11 @@ class Loader:
         )
         rejects = self._csv_rejects(path)
         select_list = ", ".join(_quote(name) for name in names)
-        return self._finish(raw_table, relative, digest, path, select_list, rejects)
+        rules = RowRules(raw_table, names, _file_modified_at(path), self.future_tolerance)
+        return self._finish(raw_table, relative, digest, path, select_list, rejects, rules, encoding, raw_text=csv_text)
 
-    def _csv_rejects(self, path: Path) -> list[tuple[int, str, str]]:
-        """(line, reason, raw text) of each record the CSV reader could not parse, one per line."""
+    def _csv_rejects(self, path: Path) -> list[tuple[int, str, str, str]]:
+        """(line, reason, raw text, rule) of each record the CSV reader could not parse, one per line."""
         try:
             rows = self.con.execute(
                 "select line, string_agg(distinct error_type || coalesce(': ' || column_name, ''), '; '), "
@@ -303,9 +523,9 @@ class Loader:
             return []
         self.con.execute("drop table if exists _rejects")
         self.con.execute("drop table if exists _rejects_scan")
-        return [(int(line), f"unparseable CSV row ({reason})", text) for line, reason, text in rows]
+        return [(int(line), f"unparseable CSV row ({reason})", text, "unparseable_row") for line, reason, text in rows]
 
-    def _load_jsonl(self, raw_table: RawTable, path: Path, relative: str, digest: str) -> FileResult:
+    def _load_jsonl(self, raw_table: RawTable, path: Path, relative: str, digest: str, encoding: str) -> FileResult:
         reader = (
             f"read_csv({_literal(str(path))}, columns={{'line': 'VARCHAR'}}, header=false, delim=chr(1), "
             f"quote='', escape='', auto_detect=false, strict_mode=false, null_padding=true, "
@@ -315,9 +535,12 @@ class Loader:
             f"json_extract(line, {_literal('$.' + key)}) is null" for key in raw_table.required
         )
         self._begin()
+        # A byte-order mark before the first object is not part of it.
         self.con.execute(
             f"""create or replace temp table _lines as
-            select ordinality as _line, line from {reader} with ordinality"""
+            select ordinality as _line,
+                   case when ordinality = 1 then ltrim(line, chr(65279)) else line end as line
+            from {reader} with ordinality"""
         )
         self.con.execute(
             f"""create or replace temp table _incoming as
@@ -332,16 +555,31 @@ class Loader:
                      when json_type(line::json) <> 'OBJECT' then 'not a JSON object'
                      else 'missing required field: ' || {self._missing_list(raw_table)}
                 end,
-                line
+                line,
+                case when not json_valid(line) then 'invalid_json'
+                     when json_type(line::json) <> 'OBJECT' then 'not_an_object'
+                     else 'missing_field'
+                end
             from _lines
             where line is not null and trim(line) <> ''
               and (not json_valid(line) or json_type(line::json) <> 'OBJECT' or ({required_missing}))
             order by _line"""
         ).fetchall()
         self.con.execute("drop table _lines")
-        rejects = [(int(line), reason, text) for line, reason, text in invalid]
+        rejects = [(int(line), reason, text, rule) for line, reason, text, rule in invalid]
+        rules = RowRules(raw_table, (), _file_modified_at(path), self.future_tolerance)
         return self._finish(
-            raw_table, relative, digest, path, "record", rejects, header_lines=0, reader_skips_rejects=False
+            raw_table,
+            relative,
+            digest,
+            path,
+            "record",
+            rejects,
+            rules,
+            encoding,
+            raw_text="cast(record as varchar)",  # DuckDB keeps a JSON value's text as it was written
+            header_lines=0,
+            reader_skips_rejects=False,
         )
 
     @staticmethod
@@ -360,18 +598,22 @@ class Loader:
         digest: str,
         path: Path,
         select_list: str,
-        rejects: list[tuple[int, str, str]],
+        rejects: list[tuple[int, str, str, str]],
+        rules: RowRules,
+        encoding: str,
+        raw_text: str,
         header_lines: int = 1,
         reader_skips_rejects: bool = True,
     ) -> FileResult:
-        """Within the open transaction: replace this path's rows, drop duplicates, quarantine, record."""
+        """Within the open transaction: replace this path's rows, apply the row-level rules, drop
+        duplicates, quarantine, record in the ledger, commit."""
         target = f"{RAW_SCHEMA}.{raw_table.name}"
         self.con.execute(f"delete from {target} where _source_file = ?", [relative])
         self.con.execute(
             f"delete from {QUARANTINE} where table_name = ? and source_file = ?", [raw_table.name, relative]
         )
         # Data row numbers: the reader's ordinal skips rejected records, so shift it past them.
-        rejected_rows = sorted(line - header_lines for line, _, _ in rejects) if reader_skips_rejects else []
+        rejected_rows = sorted(reject[0] - header_lines for reject in rejects) if reader_skips_rejects else []
         self.con.execute("create or replace temp table _rejected_rows (row_number bigint, gap bigint)")
         if rejected_rows:
             self.con.executemany(
@@ -379,61 +621,89 @@ class Loader:
                 [(row, row - index) for index, row in enumerate(rejected_rows, start=1)],
             )
         self.con.execute(
-            f"""create or replace temp table _numbered as
+            f"""create or replace temp table _checked as
             select incoming.*,
                    incoming._ordinal + (select count(*) from _rejected_rows where gap < incoming._ordinal)
                        as _row_number,
-                   row_number() over (partition by incoming._row_hash order by incoming._ordinal) > 1
-                       or incoming._row_hash in (select _row_hash from {target}) as _is_duplicate
+                   {rules.violation()} as _violation,
+                   {rules.rule()} as _rule
             from _incoming as incoming"""
+        )
+        # Duplicates are judged among the rows that pass the rules: every broken row is quarantined.
+        self.con.execute(
+            f"""create or replace temp table _numbered as
+            select checked.*,
+                   checked._violation is null and (
+                       row_number() over (
+                           partition by checked._row_hash, checked._violation is null order by checked._ordinal
+                       ) > 1
+                       or checked._row_hash in (select _row_hash from {target})
+                   ) as _is_duplicate
+            from _checked as checked"""
         )
         loaded_at = self.loaded_at
         self.con.execute(
             f"""insert into {target} by name
             select {select_list}, {_literal(relative)} as _source_file, _row_number,
                    ?::timestamp as _loaded_at, _row_hash
-            from _numbered where not _is_duplicate order by _row_number""",
+            from _numbered where _violation is null and not _is_duplicate order by _row_number""",
             [loaded_at],
         )
         counts = self.con.execute(
-            "select count(*) filter (where not _is_duplicate), count(*) filter (where _is_duplicate) "
+            "select count(*) filter (where _violation is null and not _is_duplicate), "
+            "count(*) filter (where _is_duplicate), count(*) filter (where _violation is not null) "
             "from _numbered"
         ).fetchall()[0]
         if rejects:
             self.con.executemany(
-                f"insert into {QUARANTINE} values (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"insert into {QUARANTINE} ({QUARANTINE_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (raw_table.name, relative, digest, line - header_lines, line, reason, text, loaded_at)
-                    for line, reason, text in rejects
+                    (raw_table.name, relative, digest, line - header_lines, line, reason, text, loaded_at, rule)
+                    for line, reason, text, rule in rejects
                 ],
             )
-        self.con.execute("drop table _incoming")
-        self.con.execute("drop table _numbered")
-        self.con.execute("drop table _rejected_rows")
-        loaded, duplicated = int(counts[0]), int(counts[1])
+        # A CSV row's line is known only when no field spans lines, so it is left null for CSV.
+        line_number = "_row_number" if header_lines == 0 else "cast(null as bigint)"
+        self.con.execute(
+            f"""insert into {QUARANTINE} ({QUARANTINE_COLUMNS})
+            select ?, ?, ?, _row_number, {line_number}, _violation, {raw_text}, ?::timestamp, _rule
+            from _numbered where _violation is not null order by _row_number""",
+            [raw_table.name, relative, digest, loaded_at],
+        )
+        for temporary in ("_incoming", "_checked", "_numbered", "_rejected_rows"):
+            self.con.execute(f"drop table {temporary}")
+        loaded, duplicated, broken = int(counts[0]), int(counts[1]), int(counts[2])
+        quarantined = len(rejects) + broken
+        notes = ["UTF-8 byte-order mark at the start (ignored)"] if encoding == "utf-8-bom" else []
         result = FileResult(
             relative,
             "loaded",
-            rows_read=loaded + duplicated + len(rejects),
+            rows_read=loaded + duplicated + quarantined,
             rows_loaded=loaded,
-            rows_quarantined=len(rejects),
+            rows_quarantined=quarantined,
             rows_duplicated=duplicated,
+            message="; ".join(notes),
+            encoding=encoding,
         )
         self._record(raw_table, result, digest, path)
+        self._test_crash_hook(raw_table, relative)
         self.con.execute("commit")
         self._transaction_open = False
         return result
 
     def _record(self, raw_table: RawTable, result: FileResult, digest: str, path: Path) -> None:
         # The ledger keeps one row per path and outcome: the content now loaded from it, the
-        # latest rejection of it, its duplicate-file record.
+        # latest rejection of it, its duplicate-file record, its latest empty drop.
         replaced = ["loaded", "rejected"] if result.status == "loaded" else [result.status]
         self.con.execute(
             f"delete from {LEDGER} where table_name = ? and source_file = ? and list_contains(?, status)",
             [raw_table.name, result.source_file, replaced],
         )
         self.con.execute(
-            f"insert into {LEDGER} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"""insert into {LEDGER} (
+                table_name, source_file, file_hash, file_bytes, status, rows_read, rows_loaded,
+                rows_quarantined, rows_duplicated, message, loaded_at, file_modified_at, encoding
+            ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 raw_table.name,
                 result.source_file,
@@ -446,9 +716,18 @@ class Loader:
                 result.rows_duplicated,
                 result.message or None,
                 self.loaded_at,
+                _file_modified_at(path),
+                result.encoding,
             ],
         )
 
     def _begin(self) -> None:
         self.con.execute("begin transaction")
         self._transaction_open = True
+
+    @staticmethod
+    def _test_crash_hook(raw_table: RawTable, relative: str) -> None:
+        """Test-only: die inside the transaction when ``JOURNEY_TEST_KILL_BEFORE_COMMIT`` names this file."""
+        target = os.environ.get(KILL_HOOK)
+        if target and target in (raw_table.name, relative):
+            os.kill(os.getpid(), signal.SIGKILL)

@@ -1,7 +1,9 @@
 {#- Parsing helpers. Engine-specific SQL lives behind adapter.dispatch, so another engine is a macro away. -#}
 
 {#- A timestamp as the export tools write it: ISO (`2024-03-12 09:14`, `2024-03-12T09:14:00Z`),
-    US locale (`3/12/2024 9:14 AM`), or a bare date. Null when it cannot be parsed. -#}
+    US locale (`3/12/2024 9:14 AM`), with a UTC offset (`2024-03-12 09:14:05 +0200`),
+    or a bare date. Other locales (`12.03.2024`) are not guessed: they stay null and the quality
+    gate warns, naming the rows. Null when it cannot be parsed. -#}
 {% macro parse_timestamp(expression) -%}
     {{ return(adapter.dispatch('parse_timestamp', 'journey_warehouse')(expression)) }}
 {%- endmacro %}
@@ -13,7 +15,8 @@
 {% macro duckdb__parse_timestamp(expression) -%}
     coalesce(
         try_strptime(trim({{ expression }}), ['%Y-%m-%d %H:%M', '%Y-%m-%d %H:%M:%S', '%m/%d/%Y %I:%M %p', '%m/%d/%Y %H:%M', '%m/%d/%Y', '%Y-%m-%d']),
-        try_cast(try_cast(trim({{ expression }}) as timestamptz) at time zone 'UTC' as timestamp)
+        try_cast(try_cast(trim({{ expression }}) as timestamptz) at time zone 'UTC' as timestamp),
+        try_cast(try_strptime(trim({{ expression }}), '%Y-%m-%d %H:%M:%S %z') at time zone 'UTC' as timestamp)
     )
 {%- endmacro %}
 
