@@ -1,17 +1,21 @@
-"""The Dagster code location: it only assembles what each area defines next to its code."""
+"""The Dagster code location: it only assembles what each area defines next to its code.
+
+Each area's ``Definitions`` is referenced through its module, so this module holds exactly one
+``Definitions`` object at module scope (``dagster dev -m`` refuses more than one).
+"""
 
 import dagster as dg
 
-from dagster_project.ingest.definitions import defs as ingest_defs
-from dagster_project.publish.definitions import defs as publish_defs
-from dagster_project.quality.definitions import defs as quality_defs
+from dagster_project.ingest import definitions as ingest
+from dagster_project.publish import definitions as publish
+from dagster_project.quality import definitions as quality
 from dagster_project.resources import WarehouseResource
-from dagster_project.transform.definitions import defs as transform_defs
+from dagster_project.transform import definitions as transform
 
 defs = dg.Definitions.merge(
-    ingest_defs,
-    transform_defs,
-    quality_defs,
-    publish_defs,
+    ingest.defs,
+    transform.defs,
+    quality.defs,
+    publish.defs,
     dg.Definitions(resources={"warehouse": WarehouseResource()}),
 )
