@@ -10,7 +10,7 @@ export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: run test dev lint docs generate bench lock clean
+.PHONY: run test dev lint docs report generate bench lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON_SYSTEM) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON_SYSTEM) not found); set PYTHON_SYSTEM=/path/to/python3.11"; exit 1; }
@@ -27,7 +27,20 @@ run: $(STAMP)
 
 ## test: set up, then the whole test suite
 test: $(STAMP)
+	bash scripts/ensure_chromium.sh
 	$(PY) -m pytest -q
+
+## docs: dbt docs for analysts, one static page (dbt/target_docs/static_index.html); DOCS_SERVE=1 serves them
+docs: $(STAMP)
+	cd dbt && if [ -f "$(JOURNEY_WAREHOUSE)" ]; then ../$(VENV)/bin/dbt docs generate --static --target-path target_docs; \
+	else echo "note: no warehouse at $(JOURNEY_WAREHOUSE) (make run builds one); column types left out"; \
+	JOURNEY_WAREHOUSE=$$(mktemp -d)/docs.duckdb ../$(VENV)/bin/dbt docs generate --static --empty-catalog --target-path target_docs; fi
+	@echo "dbt docs written: dbt/target_docs/static_index.html (open it in a browser; docs/analysts.md explains)"
+	@if [ -n "$$DOCS_SERVE" ]; then cd dbt && ../$(VENV)/bin/dbt docs serve --target-path target_docs --port $${DOCS_PORT:-8080} --no-browser; fi
+
+## report: the journey-map report (journey_map.html beside the warehouse) from the published marts
+report: $(STAMP)
+	$(VENV)/bin/journey report --warehouse $(JOURNEY_WAREHOUSE)
 
 ## dev: the Dagster UI on the project (asset graph, checks, schedules)
 dev: $(STAMP)

@@ -51,6 +51,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0 if result.success else 1
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Draw the journey-map report (one self-contained HTML file) from the marts."""
+    from dagster_project.report.cli import run_from_args
+
+    return run_from_args(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="journey", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -74,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(generate)
     generate.set_defaults(handler=cmd_generate)
+
+    report = commands.add_parser(
+        "report", help="write the journey-map report (self-contained HTML) from the published marts"
+    )
+    from dagster_project.report.cli import add_arguments as add_report_arguments
+
+    add_report_arguments(report)
+    report.set_defaults(handler=cmd_report)
 
     prepare = commands.add_parser("prepare", help="parse the dbt project (writes the manifest Dagster loads)")
     prepare.set_defaults(handler=cmd_prepare)

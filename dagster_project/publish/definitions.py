@@ -1,3 +1,13 @@
+"""Serving: the published marts and the journey-map report, the build job, its schedule and sensor."""
+
 import dagster as dg
 
-defs = dg.Definitions()
+from dagster_project.publish.assets import serving_assets
+from dagster_project.publish.automation import daily_build_schedule, journey_build, new_exports_sensor
+
+defs = dg.Definitions(
+    assets=serving_assets,
+    jobs=[journey_build],
+    schedules=[daily_build_schedule],
+    sensors=[new_exports_sensor],
+)

@@ -1,0 +1,118 @@
+"""Serving assets: the published marts (DuckDB + Parquet) and the journey-map report.
+
+``published_marts`` depends on every dbt model in schema ``marts`` (discovered in the dbt manifest),
+so Dagster runs it only when all of them materialised in the run and their blocking checks passed;
+otherwise it is skipped and the last good publication stays as it was.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from dagster_project.publish.publisher import (
+    MARTS_SCHEMA,
+    PUBLISHED_DUCKDB,
+    docs_from_manifest,
+    publish_marts,
+)
+from dagster_project.report.cli import REPORT_FILE_NAME
+from dagster_project.resources import WarehouseResource
+from dagster_project.settings import WAREHOUSE_POOL
+from dagster_project.transform.assets import translator
+from dagster_project.transform.project import dbt_project
+
+SERVING_GROUP = "serving"
+PUBLISHED_MARTS_KEY = dg.AssetKey(["serving", "published_marts"])
+JOURNEY_MAP_KEY = dg.AssetKey(["serving", "journey_map_report"])
+
+
+def _manifest() -> dict:
+    return json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
+
+
+def mart_asset_keys(manifest: dict | None = None) -> list[dg.AssetKey]:
+    """The asset key of every dbt model materialised in schema ``marts``."""
+    manifest = manifest if manifest is not None else _manifest()
+    keys = {
+        translator.get_asset_spec(manifest, unique_id, dbt_project).key
+        for unique_id, node in manifest["nodes"].items()
+        if node.get("resource_type") == "model" and node.get("schema") == MARTS_SCHEMA
+    }
+    return sorted(keys, key=lambda key: key.path)
+
+
+def publish_dir_for(warehouse: WarehouseResource) -> Path:
+    """``JOURNEY_PUBLISH_DIR`` if set, else the warehouse file's folder."""
+    configured = os.environ.get("JOURNEY_PUBLISH_DIR")
+    return Path(configured).expanduser().resolve() if configured else warehouse.warehouse_path.parent
+
+
+@dg.asset(
+    key=PUBLISHED_MARTS_KEY,
+    group_name=SERVING_GROUP,
+    deps=mart_asset_keys(),
+    pool=WAREHOUSE_POOL,  # it reads the warehouse file, which a writer would hold exclusively
+    kinds={"duckdb", "parquet"},
+    description=(
+        "Every mart, published for BI readers once all marts built and their blocking checks passed: "
+        f"`{PUBLISHED_DUCKDB}` (DuckDB storage v1.2.0, readable by DuckDB 1.2 and later) and "
+        "`parquet/<mart>.parquet`, in the warehouse's folder (or `JOURNEY_PUBLISH_DIR`). Each file is "
+        "written aside and renamed into place, so readers never see a half-written state."
+    ),
+)
+def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    target = publish_dir_for(warehouse)
+    publication = publish_marts(
+        warehouse.warehouse_path,
+        target,
+        docs=docs_from_manifest(_manifest()),
+        log=context.log.info,
+    )
+    context.log.info(
+        f"published {len(publication.marts)} marts to {publication.duckdb_path} and {publication.parquet_dir}"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "publication_id": publication.publication_id,
+            "duckdb_file": dg.MetadataValue.path(str(publication.duckdb_path)),
+            "parquet_folder": dg.MetadataValue.path(str(publication.parquet_dir)),
+            "marts": len(publication.marts),
+            "dagster/row_count": sum(publication.row_counts.values()),
+            "rows_by_mart": dg.MetadataValue.json(publication.row_counts),
+        }
+    )
+
+
+@dg.asset(
+    key=JOURNEY_MAP_KEY,
+    group_name=SERVING_GROUP,
+    deps=[PUBLISHED_MARTS_KEY],
+    kinds={"html", "plotly"},
+    description=(
+        "The journey map report: one self-contained HTML page (opens with no network) drawn from the "
+        "published marts — funnel by path, stage-transition Sankey, cohort retention, MRR bridge, NPS "
+        "with its margin of error, touchpoints × stage and at-risk accounts. Written as "
+        f"`{REPORT_FILE_NAME}` beside the published marts."
+    ),
+)
+def journey_map_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from dagster_project.report.build import write_report
+
+    target = publish_dir_for(warehouse)
+    result = write_report(target / PUBLISHED_DUCKDB, target / REPORT_FILE_NAME)
+    for missing in result.missing:
+        context.log.warning(f"report: {missing}")
+    context.log.info(f"wrote {result.path} ({result.charts_drawn} charts drawn)")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(result.path)),
+            "charts_drawn": result.charts_drawn,
+            "charts_without_data": dg.MetadataValue.json(result.missing),
+            "size_bytes": result.path.stat().st_size,
+        }
+    )
+
+
+serving_assets = [published_marts, journey_map_report]
