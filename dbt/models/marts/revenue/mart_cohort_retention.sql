@@ -105,6 +105,10 @@ final as (
         months_since_start,
         dimension,
         dimension_value,
+        -- the same split as two columns, `all` where the row is not split by it, so a reader can
+        -- filter `segment = 'smb' and journey_path = 'all'` without knowing the dimension layout
+        case when dimension = 'segment' then dimension_value else 'all' end as segment,
+        case when dimension = 'journey_path' then dimension_value else 'all' end as journey_path,
         cast(cohort_customers as bigint) as cohort_customers,
         cast(active_customers as bigint) as active_customers,
         cast(active_customers as double) / nullif(cohort_customers, 0) as logo_retention,
