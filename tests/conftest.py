@@ -46,9 +46,11 @@ def build(exports: Path, warehouse: Path, log_level: str = "ERROR"):
 
     from dagster_project.build import build_warehouse
 
-    with _environment(JOURNEY_EXPORTS_DIR=str(exports), JOURNEY_WAREHOUSE=str(warehouse)):
-        with dg.DagsterInstance.ephemeral() as instance:
-            return build_warehouse(exports, warehouse, log_level=log_level, instance=instance)
+    with (
+        _environment(JOURNEY_EXPORTS_DIR=str(exports), JOURNEY_WAREHOUSE=str(warehouse)),
+        dg.DagsterInstance.ephemeral() as instance,
+    ):
+        return build_warehouse(exports, warehouse, log_level=log_level, instance=instance)
 
 
 @pytest.fixture(scope="session")

@@ -60,11 +60,13 @@ final as (
         reached_previous.account_id is not null as has_reached_previous
     from account_rungs
     left join reached as reached_rung
-        on account_rungs.account_id = reached_rung.account_id
-        and account_rungs.stage_order = reached_rung.stage_order
+        on
+            account_rungs.account_id = reached_rung.account_id
+            and account_rungs.stage_order = reached_rung.stage_order
     left join reached as reached_previous
-        on account_rungs.account_id = reached_previous.account_id
-        and account_rungs.stage_order - 1 = reached_previous.stage_order
+        on
+            account_rungs.account_id = reached_previous.account_id
+            and account_rungs.stage_order - 1 = reached_previous.stage_order
 
 )
 
