@@ -18,6 +18,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MINI_EXPORTS = FIXTURES / "mini_exports"
+GENERIC_EXPORTS = FIXTURES / "generic_exports"
 GENERATED_ACCOUNTS = 400
 GENERATED_SEED = 11
 
@@ -72,6 +73,21 @@ def built_warehouse(tmp_path_factory) -> Callable[[Path, str], Path]:
 @pytest.fixture(scope="session")
 def mini_warehouse(built_warehouse) -> Path:
     return built_warehouse(MINI_EXPORTS, "mini")
+
+
+@pytest.fixture(scope="session")
+def generic_warehouse(built_warehouse) -> Path:
+    return built_warehouse(GENERIC_EXPORTS, "generic")
+
+
+@pytest.fixture(scope="module", params=["mini", "generic", "generated"])
+def case(request) -> tuple[Path, Path]:
+    """(exports folder, warehouse) for each dataset: hand-made, generic profile, generated."""
+    if request.param == "mini":
+        return MINI_EXPORTS, request.getfixturevalue("mini_warehouse")
+    if request.param == "generic":
+        return GENERIC_EXPORTS, request.getfixturevalue("generic_warehouse")
+    return request.getfixturevalue("generated_exports"), request.getfixturevalue("generated_warehouse")
 
 
 @pytest.fixture(scope="session")

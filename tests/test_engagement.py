@@ -12,28 +12,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, MINI_EXPORTS, query
+from tests.conftest import query
 from tests.test_nps_reference import HEALTHY_MIN, WATCH_MIN, HealthRow, JourneyReference
 
 # the score is stored with one decimal; SQL and Python may sum the weighted components in another order
 SCORE_TOLERANCE = 0.1 + 1e-9
-
-
-GENERIC_EXPORTS = FIXTURES / "generic_exports"
-
-
-@pytest.fixture(scope="module", params=["mini", "generic", "generated"])
-def case(request, built_warehouse) -> tuple[Path, Path]:
-    """(exports folder, warehouse) for each dataset: hand-made, generic profile, generated."""
-    if request.param == "mini":
-        return MINI_EXPORTS, request.getfixturevalue("mini_warehouse")
-    if request.param == "generic":
-        return GENERIC_EXPORTS, built_warehouse(GENERIC_EXPORTS, "generic")
-    return request.getfixturevalue("generated_exports"), request.getfixturevalue("generated_warehouse")
 
 
 @pytest.fixture(scope="module")

@@ -11,14 +11,7 @@ from pathlib import Path
 import pytest
 
 from dagster_project.ingest.generic import MappingError, read_mapping
-from tests.conftest import FIXTURES, query
-
-GENERIC_EXPORTS = FIXTURES / "generic_exports"
-
-
-@pytest.fixture(scope="module")
-def generic_warehouse(built_warehouse) -> Path:
-    return built_warehouse(GENERIC_EXPORTS, "generic")
+from tests.conftest import query
 
 
 def series(warehouse: Path, account_id: str) -> dict[date, tuple[float, str]]:

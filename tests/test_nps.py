@@ -14,24 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, MINI_EXPORTS, query
+from tests.conftest import query
 from tests.reference.revenue import account_segments, month_of
 from tests.test_nps_reference import NPS_CHURN_WINDOW, JourneyReference, NpsResponse
 
 DIMENSIONS = ("overall", "segment", "plan_tier", "lifecycle_stage", "journey_path")
-
-
-GENERIC_EXPORTS = FIXTURES / "generic_exports"
-
-
-@pytest.fixture(scope="module", params=["mini", "generic", "generated"])
-def case(request, built_warehouse) -> tuple[Path, Path]:
-    """(exports folder, warehouse) for each dataset: hand-made, generic profile, generated."""
-    if request.param == "mini":
-        return MINI_EXPORTS, request.getfixturevalue("mini_warehouse")
-    if request.param == "generic":
-        return GENERIC_EXPORTS, built_warehouse(GENERIC_EXPORTS, "generic")
-    return request.getfixturevalue("generated_exports"), request.getfixturevalue("generated_warehouse")
 
 
 @pytest.fixture(scope="module")

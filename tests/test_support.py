@@ -14,11 +14,10 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, MINI_EXPORTS, query
+from tests.conftest import query
 from tests.test_nps_reference import DEFLECTION_WINDOW, TOP_TAGS, JourneyReference, Ticket
 
 TICKET_COLUMNS = (
@@ -26,19 +25,6 @@ TICKET_COLUMNS = (
     "first_reply_business_minutes", "full_resolution_minutes", "reopens", "replies", "csat", "is_csat_good",
     "sla_target_minutes", "is_sla_breached",
 )  # fmt: skip
-
-
-GENERIC_EXPORTS = FIXTURES / "generic_exports"
-
-
-@pytest.fixture(scope="module", params=["mini", "generic", "generated"])
-def case(request, built_warehouse) -> tuple[Path, Path]:
-    """(exports folder, warehouse) for each dataset: hand-made, generic profile, generated."""
-    if request.param == "mini":
-        return MINI_EXPORTS, request.getfixturevalue("mini_warehouse")
-    if request.param == "generic":
-        return GENERIC_EXPORTS, built_warehouse(GENERIC_EXPORTS, "generic")
-    return request.getfixturevalue("generated_exports"), request.getfixturevalue("generated_warehouse")
 
 
 @pytest.fixture(scope="module")
