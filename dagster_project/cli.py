@@ -39,15 +39,31 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 2
     if args.exports is None and exports == settings.SAMPLE_EXPORTS_DIR:
         _stderr(f"note: {settings.DEFAULT_EXPORTS_DIR} holds no exports; using the shipped sample")
-    _stderr(f"building {settings.warehouse_path()} from {exports}")
-
-    from dagster_project.build import build_warehouse
+    warehouse = settings.warehouse_path()
+    from dagster_project import fastpath
     from dagster_project.summary import print_summary
 
-    result = build_warehouse(exports, settings.warehouse_path(), log_level=args.log_level)
+    if not args.force:
+        state = fastpath.unchanged_since_last_build(exports, warehouse)
+        if state is not None:
+            _stderr(
+                f"nothing changed since the build of {state['built_at']} (no export, model, check or "
+                "setting changed): the marts and the publication are current. --force rebuilds anyway."
+            )
+            print_summary(warehouse)
+            return 0
+    inputs = fastpath.inputs_fingerprint(exports)
+    fastpath.forget_build(warehouse)
+    _stderr(f"building {warehouse} from {exports}")
+
+    from dagster_project.build import build_warehouse
+
+    result = build_warehouse(exports, warehouse, log_level=args.log_level)
     print_summary(result.warehouse, elapsed=result.seconds, failed_checks=result.failed_checks)
     for failure in result.failed_steps:
         _stderr(f"failed: {failure}")
+    if result.success:
+        fastpath.record_good_build(exports, warehouse, inputs, result.seconds)
     return 0 if result.success else 1
 
 
@@ -72,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="warehouse file (default: $JOURNEY_WAREHOUSE or data/warehouse/journey.duckdb)",
     )
     build.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    build.add_argument(
+        "--force",
+        action="store_true",
+        help="build even when no export, model, check or setting changed since the last good build",
+    )
     build.set_defaults(handler=cmd_build)
 
     generate = commands.add_parser(
