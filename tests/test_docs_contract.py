@@ -231,3 +231,11 @@ def test_the_parsers_catch_a_renamed_mart_column_and_pattern() -> None:
     assert "no.such.path" not in staging_json_paths("billing")
     mentions = VAR_MENTION.findall("set var `a_b` (`x`) or vars `c`, `d` and `e`")
     assert [names_in(group) for group in mentions] == [["a_b"], ["c", "d", "e"]]
+
+
+def test_docs_point_at_the_repository_not_at_an_outside_spec() -> None:
+    pages = [*sorted(DOCS.glob("*.md")), REPO / "journey_generator" / "README.md"]
+    pointing = [page.name for page in pages if "shared/spec" in page.read_text(encoding="utf-8")]
+    assert not pointing, (
+        f"{pointing} point at shared/spec, which is not in the repository: link docs/exports.md or docs/metrics.md"
+    )
