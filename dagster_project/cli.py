@@ -25,7 +25,7 @@ def cmd_prepare(_: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from dagster_project.generator.cli import run_from_args
+    from journey_generator.cli import run_from_args
 
     return run_from_args(args) or 0
 
@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate = commands.add_parser(
         "generate", help="write realistic sample exports of a simulated SaaS business"
     )
-    from dagster_project.generator.cli import add_arguments
+    from journey_generator.cli import add_arguments
 
     add_arguments(generate)
     generate.set_defaults(handler=cmd_generate)

@@ -92,7 +92,7 @@ def case(request) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="session")
 def generated_exports(tmp_path_factory) -> Path:
-    from dagster_project.generator import generate
+    from journey_generator import generate
 
     out = tmp_path_factory.mktemp("generated") / "exports"
     generate(accounts=GENERATED_ACCOUNTS, seed=GENERATED_SEED, out=out)

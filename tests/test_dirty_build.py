@@ -43,7 +43,7 @@ QUARANTINED = {"truncated_last_line"}
 
 @pytest.fixture(scope="module")
 def dirty_build(tmp_path_factory):
-    from dagster_project.generator import generate
+    from journey_generator import generate
 
     root = tmp_path_factory.mktemp("dirty")
     exports = root / "exports"

@@ -1,23 +1,32 @@
 """Tests of the sample-export generator: determinism, the export layout, business invariants,
-and that every fault listed in a dirty run's manifest is really in the file at that row."""
+that every fault listed in a dirty run's manifest is really in the file at that row, and that the
+generator is a package of its own (journey_generator) that the warehouse does not load."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from dagster_project.generator import generate
-from dagster_project.generator.constants import CHUNK_ACCOUNTS
-from dagster_project.generator.dirty import FAULT_CLASSES
+from journey_generator import generate
+from journey_generator.constants import CHUNK_ACCOUNTS
+from journey_generator.dirty import FAULT_CLASSES
 
+REPO = Path(__file__).resolve().parent.parent
 N = 200
 SEED = 42
+# sha256 over (relative path, sha256 of the file) of generate(200, 42) -- pinned when the generator
+# moved out of dagster_project (the same bytes as before the move). A change to the generator that
+# changes its output on purpose changes this digest: recompute it with `tree_digest` and say why.
+CLEAN_200_42_DIGEST = "db071cd5de97242a4fe7a9ef3c0b8b1ff99fb37d94833bb212fda5cfe65ea9cc"
 STAGES = [
     "Subscriber",
     "Lead",
@@ -198,6 +207,13 @@ def files_of(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for rel, data in files_of(root).items():
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(data).hexdigest().encode() + b"\n")
+    return digest.hexdigest()
+
+
 def jsonl(root: Path, rel: str) -> list[dict]:
     with (root / rel).open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh]
@@ -230,6 +246,10 @@ def test_same_seed_gives_identical_bytes(clean: Path, tmp_path: Path) -> None:
     assert files_of(again) == files_of(clean)
 
 
+def test_output_is_byte_identical_to_the_pinned_digest(clean: Path) -> None:
+    assert tree_digest(clean) == CLEAN_200_42_DIGEST
+
+
 def test_parallel_chunks_give_the_same_bytes_as_serial(tmp_path: Path) -> None:
     accounts = CHUNK_ACCOUNTS + 60  # two chunks
     generate(accounts, 7, tmp_path / "serial", workers=1)
@@ -244,6 +264,41 @@ def test_different_seed_gives_different_data(clean: Path, tmp_path: Path) -> Non
     for rel in CSV_HEADERS:
         assert a[rel] != b[rel]
     assert a["billing/stripe_invoices.jsonl"] != b["billing/stripe_invoices.jsonl"]
+
+
+# --- a package of its own -------------------------------------------------------------
+def test_the_warehouse_package_never_names_the_generator_except_the_cli() -> None:
+    naming = sorted(
+        path.relative_to(REPO).as_posix()
+        for path in (REPO / "dagster_project").rglob("*.py")
+        if "journey_generator" in path.read_text(encoding="utf-8")
+    )
+    assert naming == ["dagster_project/cli.py"]
+    assert not (REPO / "dagster_project" / "generator").exists()
+
+
+def test_the_warehouse_and_the_cli_parser_do_not_load_the_generator() -> None:
+    probe = (
+        "import sys; import dagster_project.definitions, dagster_project.cli as cli;"
+        "loaded_by_definitions = sorted(m for m in sys.modules if m.startswith('journey_generator'));"
+        "cli.build_parser().parse_args(['build']);"
+        "print(loaded_by_definitions, sorted(m for m in sys.modules if m.startswith('journey_generator')))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True, timeout=600
+    )
+    by_definitions, by_parser = completed.stdout.strip().splitlines()[-1].split("] [")
+    # dagster_project loads nothing of it; the journey parser at most the options (journey_generator.cli)
+    assert by_definitions == "["
+    assert set(re.findall(r"'([\w.]+)'", by_parser)) <= {"journey_generator", "journey_generator.cli"}
+
+
+def test_journey_generate_writes_what_generate_writes(clean: Path, tmp_path: Path) -> None:
+    from dagster_project.cli import main
+
+    out = tmp_path / "via_cli"
+    assert main(["generate", "--accounts", str(N), "--seed", str(SEED), "--out", str(out), "--workers", "1"]) == 0
+    assert tree_digest(out) == tree_digest(clean)
 
 
 # --- layout ----------------------------------------------------------------------------

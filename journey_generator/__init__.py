@@ -10,6 +10,21 @@ Modules: `model` (accounts, CRM journey), `billing` (Stripe), `support` (Zendesk
 `pipeline` (chunking, processes, streaming), `dirty` (fault injection + manifest).
 """
 
-from .pipeline import generate
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .pipeline import generate
 
 __all__ = ["generate"]
+
+
+def __getattr__(name: str) -> Any:
+    # `generate` (and numpy, pyarrow and the simulation modules behind it) loads on first use, so the
+    # journey CLI can add `generate`'s options to its parser without loading the generator.
+    if name == "generate":
+        from .pipeline import generate
+
+        return generate
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,12 +1,10 @@
-"""CLI glue for `journey generate --accounts N --seed S --out DIR [--dirty]`."""
+"""CLI glue for `journey generate --accounts N --seed S --out DIR [--dirty]` (and `python -m journey_generator`)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-
-from .pipeline import generate
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_from_args(args: argparse.Namespace) -> int:
     """Run the generator with parsed arguments; progress goes to stderr. Returns an exit code."""
+    from .pipeline import generate  # here, not at the top: `journey build` reads this module's options only
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -42,7 +41,7 @@ def run_from_args(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="journey generate", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m journey_generator", description=__doc__)
     add_arguments(parser)
     return run_from_args(parser.parse_args(argv))
 
