@@ -10,7 +10,7 @@ export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: run test dev lint docs report generate bench lock clean
+.PHONY: run test test-fast dev lint docs report generate bench lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON_SYSTEM) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON_SYSTEM) not found); set PYTHON_SYSTEM=/path/to/python3.11"; exit 1; }
@@ -29,6 +29,10 @@ run: $(STAMP)
 test: $(STAMP)
 	bash scripts/ensure_chromium.sh
 	$(PY) -m pytest -q
+
+## test-fast: the day-to-day subset (no slow tests, one shared mini build; see README for timings)
+test-fast: $(STAMP)
+	$(PY) -m pytest -q --fast
 
 ## docs: dbt docs for analysts, one static page (dbt/target_docs/static_index.html); DOCS_SERVE=1 serves them
 docs: $(STAMP)

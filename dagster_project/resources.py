@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +11,23 @@ import dagster as dg
 import duckdb
 
 from dagster_project import settings
+
+
+def duckdb_config() -> dict[str, str]:
+    """DuckDB settings of every warehouse connection, from the same variables dbt's profile reads.
+
+    ``JOURNEY_MEMORY_LIMIT`` (default ``8GB``) bounds DuckDB's memory (it spills to disk past it) and
+    ``JOURNEY_DUCKDB_THREADS`` its threads (default: DuckDB's own, one per core); insertion order is
+    not preserved (nothing reads raw rows in load order), which lets large loads stream.
+    """
+    config = {
+        "memory_limit": os.environ.get("JOURNEY_MEMORY_LIMIT", "8GB"),
+        "preserve_insertion_order": "false",
+    }
+    threads = os.environ.get("JOURNEY_DUCKDB_THREADS")
+    if threads:
+        config["threads"] = threads
+    return config
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -35,7 +53,7 @@ class WarehouseResource(dg.ConfigurableResource):
         path = self.warehouse_path
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
         try:
             yield con
         finally:

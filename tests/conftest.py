@@ -108,3 +108,27 @@ def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
     """Run a read-only query against a built warehouse and fetch every row."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
+
+
+# --- `make test-fast`: the day-to-day subset ----------------------------------------------------
+# Everything that needs no warehouse, the dbt unit tests and the tests on the one shared mini build;
+# it leaves out the tests marked slow and those that need the generated or generic-profile builds.
+HEAVY_FIXTURES = {"generated_exports", "generated_warehouse", "generic_warehouse", "case"}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--fast", action="store_true", help="day-to-day subset: no slow tests, one shared (mini) build"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--fast"):
+        return
+    kept, dropped = [], []
+    for item in items:
+        heavy = item.get_closest_marker("slow") or HEAVY_FIXTURES & set(getattr(item, "fixturenames", ()))
+        (dropped if heavy else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

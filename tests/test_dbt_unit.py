@@ -15,12 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from dagster_project.settings import DBT_PROJECT_DIR
 from dagster_project.transform.assets import PRODUCTION_BUILD_ARGS
-
-pytestmark = pytest.mark.slow
 
 
 def _unit_test_names() -> set[str]:
