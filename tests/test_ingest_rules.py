@@ -234,3 +234,31 @@ def test_a_table_without_columns_yet_can_be_created(con):
     )
     columns = [row[0] for row in con.execute("describe raw.generic_accounts").fetchall()]
     assert columns == ["_source_file", "_row_number", "_loaded_at", "_row_hash"]
+
+
+@pytest.mark.parametrize("name", ["hubspot_companies[1].csv", "hubspot_companies*.csv", "hubspot_companies?.csv"])
+def test_a_file_name_with_glob_characters_is_read_literally(con, tmp_path, name):
+    exports = tmp_path / "exports"
+    _write(exports / "crm" / name, COMPANIES_HEADER + '"1","Literal","2024-01-01 10:00"\n"2","Literal","2024-01-01"\n')
+    _write(exports / "crm/hubspot_companies1.csv", COMPANIES_HEADER + '"9","Other","2024-01-01 10:00"\n')
+    results = {result.source_file: result for result in _load_all(con, exports)["hubspot_companies"]}
+    assert (results[f"crm/{name}"].rows_read, results["crm/hubspot_companies1.csv"].rows_read) == (2, 1)
+    rows = con.execute(
+        'select _source_file, "Record ID", "Company name" from raw.hubspot_companies order by all'
+    ).fetchall()
+    assert rows == sorted(
+        [(f"crm/{name}", "1", "Literal"), (f"crm/{name}", "2", "Literal"), ("crm/hubspot_companies1.csv", "9", "Other")]
+    )
+
+
+def test_a_jsonl_file_name_with_glob_characters_is_read_literally(con, tmp_path):
+    exports = tmp_path / "exports"
+    _write(exports / "billing/stripe_customers[1].jsonl.gz", gzip.compress(b'{"id": "cus_literal"}\n'))
+    _write(exports / "billing/stripe_customers1.jsonl.gz", gzip.compress(b'{"id": "cus_other"}\n{"id": "cus_x"}\n'))
+    _load_all(con, exports)
+    rows = con.execute("select _source_file, record->>'id' from raw.stripe_customers order by all").fetchall()
+    assert rows == [
+        ("billing/stripe_customers1.jsonl.gz", "cus_other"),
+        ("billing/stripe_customers1.jsonl.gz", "cus_x"),
+        ("billing/stripe_customers[1].jsonl.gz", "cus_literal"),
+    ]

@@ -33,8 +33,10 @@ import io
 import os
 import re
 import signal
+import tempfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -233,6 +235,33 @@ def file_hash(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+GLOB_CHARACTERS = frozenset("*?[]{}")
+
+
+@contextmanager
+def literal_path(path: Path) -> Iterator[Path]:
+    """A path DuckDB's readers take literally: ``path`` itself, or a link to it with a plain name.
+
+    DuckDB's ``read_csv`` treats a path string as a glob pattern and has no option to turn that off,
+    so ``exports [1].csv`` would read ``exports 1.csv``. A path holding a glob character is read
+    through a symbolic link named ``export<suffixes>`` (the suffixes keep ``.gz`` detection) in a
+    private temporary folder, removed afterwards.
+    """
+    if not GLOB_CHARACTERS.intersection(str(path)):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="journey_ingest_") as folder:
+        suffixes = "".join(suffix for suffix in path.suffixes[-2:] if re.fullmatch(r"\.[A-Za-z0-9]+", suffix))
+        link = Path(folder) / f"export{suffixes}"
+        if GLOB_CHARACTERS.intersection(str(link)):
+            raise FileRejected(
+                f"{path.name}: the name holds a glob character and the temporary folder {folder} does too; "
+                "set TMPDIR to a plain folder"
+            )
+        link.symlink_to(path.resolve())
+        yield link
 
 
 def _open_binary(path: Path) -> io.BufferedIOBase:
@@ -461,10 +490,11 @@ class Loader:
             return result
         try:
             encoding = check_encoding(path, relative)
-            if raw_table.fmt == "csv":
-                result = self._load_csv(raw_table, path, relative, digest, encoding)
-            else:
-                result = self._load_jsonl(raw_table, path, relative, digest, encoding)
+            with literal_path(path) as readable:
+                if raw_table.fmt == "csv":
+                    result = self._load_csv(raw_table, path, relative, digest, encoding, readable)
+                else:
+                    result = self._load_jsonl(raw_table, path, relative, digest, encoding, readable)
         except FileRejected as rejection:
             result = FileResult(relative, "rejected", message=str(rejection))
             if self._transaction_open:
@@ -474,7 +504,9 @@ class Loader:
         return result
 
     # -- formats --------------------------------------------------------------------------
-    def _load_csv(self, raw_table: RawTable, path: Path, relative: str, digest: str, encoding: str) -> FileResult:
+    def _load_csv(
+        self, raw_table: RawTable, path: Path, relative: str, digest: str, encoding: str, readable: Path
+    ) -> FileResult:
         header = read_csv_header(path)
         if not header:
             raise FileRejected(f"{relative}: no header row; expected columns {', '.join(raw_table.required)}")
@@ -493,7 +525,7 @@ class Loader:
                 self.con.execute(f"alter table {RAW_SCHEMA}.{raw_table.name} add column {_quote(name)} varchar")
         columns = "{" + ", ".join(f"{_literal(name)}: 'VARCHAR'" for name in names) + "}"
         reader = (
-            f"read_csv({_literal(str(path))}, columns={columns}, header=false, skip=1, delim=',', "
+            f"read_csv({_literal(str(readable))}, columns={columns}, header=false, skip=1, delim=',', "
             f"quote='\"', escape='\"', auto_detect=false, store_rejects=true, "
             f"rejects_table='_rejects', rejects_scan='_rejects_scan', max_line_size={MAX_LINE_BYTES})"
         )
@@ -525,9 +557,11 @@ class Loader:
         self.con.execute("drop table if exists _rejects_scan")
         return [(int(line), f"unparseable CSV row ({reason})", text, "unparseable_row") for line, reason, text in rows]
 
-    def _load_jsonl(self, raw_table: RawTable, path: Path, relative: str, digest: str, encoding: str) -> FileResult:
+    def _load_jsonl(
+        self, raw_table: RawTable, path: Path, relative: str, digest: str, encoding: str, readable: Path
+    ) -> FileResult:
         reader = (
-            f"read_csv({_literal(str(path))}, columns={{'line': 'VARCHAR'}}, header=false, delim=chr(1), "
+            f"read_csv({_literal(str(readable))}, columns={{'line': 'VARCHAR'}}, header=false, delim=chr(1), "
             f"quote='', escape='', auto_detect=false, strict_mode=false, null_padding=true, "
             f"max_line_size={MAX_LINE_BYTES})"
         )
