@@ -15,13 +15,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.ingest.catalog import RawTable, table
+from dagster_project.ingest.catalog import RawTable, scan_exports, table
 from dagster_project.ingest.loader import (
     FileRejected,
     Loader,
     check_encoding,
     discover,
     ensure_tables,
+    load_exports,
     parse_timestamp_sql,
     timestamp_parser_source,
 )
@@ -262,3 +263,74 @@ def test_a_jsonl_file_name_with_glob_characters_is_read_literally(con, tmp_path)
         ("billing/stripe_customers1.jsonl.gz", "cus_x"),
         ("billing/stripe_customers[1].jsonl.gz", "cus_literal"),
     ]
+
+
+def test_a_symlink_loop_is_read_once_and_named(con, tmp_path):
+    exports = tmp_path / "exports"
+    _write(exports / "crm/hubspot_companies.csv", COMPANIES_HEADER + '"1","Acme","2024-01-01 10:00"\n')
+    (exports / "crm/again").symlink_to(exports / "crm")
+    _, results = load_exports(con, exports)
+    assert [result.rows_loaded for result in results["hubspot_companies"].files] == [1]
+    ignored = con.execute(
+        "select table_name, source_file, message from raw._ingest_files where status = 'ignored'"
+    ).fetchall()
+    assert ignored == [("crm", "crm/again", "crm/again: a link to a folder already read (crm/); not read twice")]
+
+
+def test_unread_files_are_listed_once_and_forgotten_when_they_go(con, tmp_path):
+    exports = tmp_path / "exports"
+    _write(exports / "crm/hubspot_companies.csv", COMPANIES_HEADER + '"1","Acme","2024-01-01 10:00"\n')
+    backup = _write(exports / "crm/hubspot_companies.csv.bak", COMPANIES_HEADER)
+    load_exports(con, exports)
+    load_exports(con, exports)  # twice: still one row per file
+    statuses = "select source_file, status from raw._ingest_files order by all"
+    assert con.execute(statuses).fetchall() == [
+        ("billing/", "no_files"),
+        ("crm/hubspot_companies.csv", "loaded"),
+        ("crm/hubspot_companies.csv.bak", "ignored"),
+        ("product/", "no_files"),
+        ("support/", "no_files"),
+        ("surveys/", "no_files"),
+    ]
+    backup.unlink()
+    load_exports(con, exports)
+    assert ("crm/hubspot_companies.csv.bak", "ignored") not in con.execute(statuses).fetchall()
+
+
+def test_a_header_that_fits_no_single_table_is_not_guessed(tmp_path):
+    exports = tmp_path / "exports"
+    # Both CSV tables of crm/ whose required columns this header holds: companies and contacts.
+    _write(exports / "crm/export.csv", '"Record ID","Company name","Email","Create Date"\n"1","Acme","a@x.io","2024"\n')
+    _write(exports / "crm/list.csv", '"Record ID","Company name","Create Date"\n"1","Acme","2024-01-01"\n')
+    discovery = scan_exports(exports)
+    assert [entry.relative for entry in discovery.ignored] == ["crm/export.csv"]
+    assert "Its header fits no single table" in discovery.ignored[0].reason
+    assert discovery.files["hubspot_companies"] == [exports / "crm/list.csv"]
+    assert "recognised by its header as hubspot_companies" in discovery.recognised[exports / "crm/list.csv"]
+
+
+def test_an_exports_folder_with_nothing_to_load_fails_the_ingest_check_plainly(tmp_path):
+    import dagster as dg
+
+    from dagster_project.ingest.assets import FILES_ACCEPTED, build_raw_asset
+    from dagster_project.resources import WarehouseResource
+
+    exports = tmp_path / "exports"
+    _write(exports / "Exports March/hubspot_companies.csv", COMPANIES_HEADER)
+    warehouse = WarehouseResource(warehouse=str(tmp_path / "journey.duckdb"), exports=str(exports))
+    result = dg.materialize(
+        [build_raw_asset(table("hubspot_companies"))], resources={"warehouse": warehouse}, raise_on_error=False
+    )
+    (check,) = [evaluation for evaluation in result.get_asset_check_evaluations()]
+    assert check.check_name == FILES_ACCEPTED and not check.passed
+    assert check.description.startswith(f"nothing to load: no file in {exports} feeds any source (1 seen and not read")
+    with duckdb.connect(str(tmp_path / "journey.duckdb")) as warehouse_con:
+        assert warehouse_con.execute(
+            "select status, message from raw._ingest_files where status = 'ignored'"
+        ).fetchall() == [
+            (
+                "ignored",
+                "Exports March/hubspot_companies.csv: folder Exports March/ is not a source folder "
+                "(crm/, billing/, support/, surveys/, product/)",
+            )
+        ]

@@ -44,7 +44,17 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.catalog import RAW_TABLES, RawTable, RowRule, table_for_file
+from dagster_project.ingest.catalog import (
+    FAMILIES,
+    NO_FAMILY,
+    RAW_TABLES,
+    Discovery,
+    IgnoredEntry,
+    RawTable,
+    RowRule,
+    scan_exports,
+    table,
+)
 
 RAW_SCHEMA = "raw"
 LEDGER = f"{RAW_SCHEMA}._ingest_files"
@@ -210,23 +220,85 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[RawTable] = R
 
 
 def discover(exports_dir: Path) -> dict[str, list[Path]]:
-    """Every export file under ``exports_dir``, by the raw table it feeds (sorted, deterministic)."""
-    found: dict[str, list[Path]] = {raw_table.name: [] for raw_table in RAW_TABLES}
-    if not exports_dir.is_dir():
-        return found
-    for path in sorted(exports_dir.rglob("*"), key=_load_order):
-        if not path.is_file():
-            continue
-        raw_table = table_for_file(path.relative_to(exports_dir).as_posix())
-        if raw_table is not None:
-            found[raw_table.name].append(path)
-    return found
+    """Every export file under ``exports_dir``, by the raw table it feeds (sorted, deterministic).
+
+    ``catalog.scan_exports`` gives the rest: the files seen and not read, and why.
+    """
+    return scan_exports(exports_dir).files
 
 
-def _load_order(path: Path) -> tuple[str, str, int, str]:
-    """Sort key: by folder, then by name with a copy marker like `` (1)`` ignored, originals first."""
-    stem = re.sub(r"\s*\(\d+\)(?=\.)", "", path.name)
-    return (path.parent.as_posix(), stem, len(path.name), path.name)
+def load_exports(
+    con: duckdb.DuckDBPyConnection, exports_dir: Path, claimed: set[str] | None = None, log: Log | None = None
+) -> tuple[Discovery, dict[str, TableResult]]:
+    """Everything ingest does to one exports folder, in one call (the Dagster assets split it by table)."""
+    discovery = scan_exports(exports_dir, claimed)
+    loader = Loader(con, exports_dir, log=log)
+    results = {
+        name: loader.load_table(table(name), files, notes=discovery.recognised)
+        for name, files in discovery.files.items()
+        if files
+    }
+    record_unread(con, discovery, (NO_FAMILY, *FAMILIES), loader.loaded_at, log=log)
+    return discovery, results
+
+
+IGNORED = "ignored"  # ledger status of a file seen and not read (table_name: its folder family or '')
+NO_FILES = "no_files"  # ledger status of a source folder nothing is read from (source_file: 'crm/')
+
+
+def record_unread(
+    con: duckdb.DuckDBPyConnection,
+    discovery: Discovery,
+    families: Iterable[str],
+    loaded_at: datetime,
+    log: Log | None = None,
+) -> tuple[list[IgnoredEntry], list[str]]:
+    """Replace the ledger's ``ignored`` and ``no_files`` rows of ``families`` with what was seen now.
+
+    One ``ignored`` row per file (or folder named like a file) not read, with the reason; one
+    ``no_files`` row per source folder from which nothing is read. Returns both, for the caller's log.
+    """
+    families = list(families)
+    ignored = [entry for entry in discovery.ignored if entry.family in families]
+    empty = [family for family in discovery.families_without_files() if family in families]
+    ensure_tables(con, ())
+    con.execute("begin transaction")
+    con.execute(
+        f"delete from {LEDGER} where list_contains(?, status) and list_contains(?, table_name)",
+        [[IGNORED, NO_FILES], families],
+    )
+    rows = [(entry.family, entry.relative, *_stat(entry.path), IGNORED, entry.reason, loaded_at) for entry in ignored]
+    for family in empty:
+        unread = sum(1 for entry in discovery.ignored if entry.family == family)
+        if not discovery.folder_exists(family):
+            why = "the folder does not exist"
+        elif unread:
+            why = f"none of its {unread} file(s) can be read (see the 'ignored' rows)"
+        else:
+            why = "the folder is empty"
+        tables = ", ".join(raw_table.name for raw_table in RAW_TABLES if raw_table.folder == family)
+        message = f"{family}/: no export file ({why}); nothing loaded into {tables}"
+        rows.append((family, f"{family}/", None, None, NO_FILES, message, loaded_at))
+    if rows:
+        con.executemany(
+            f"""insert into {LEDGER} (table_name, source_file, file_hash, file_bytes, file_modified_at, status,
+                message, loaded_at) values (?, ?, '', ?, ?, ?, ?, ?)""",
+            rows,
+        )
+    con.execute("commit")
+    if log is not None:
+        for entry in ignored:
+            log(f"not read: {entry.reason}")
+        for row in rows[len(ignored) :]:
+            log(row[5])
+    return ignored, empty
+
+
+def _stat(path: Path) -> tuple[int | None, datetime | None]:
+    """Size and modification time of a file; (None, None) for a folder or a broken link."""
+    if not path.is_file():
+        return None, None
+    return path.stat().st_size, _file_modified_at(path)
 
 
 def file_hash(path: Path) -> str:
@@ -440,13 +512,15 @@ class Loader:
         self.loaded_at = datetime.now(UTC).replace(tzinfo=None)
         self.future_tolerance = timedelta(hours=float(quality_var("quality_future_tolerance_hours")))
         self._transaction_open = False
+        self._note = ""
         ensure_tables(con)
 
     # -- public ---------------------------------------------------------------------------
-    def load_table(self, raw_table: RawTable, files: list[Path]) -> TableResult:
+    def load_table(self, raw_table: RawTable, files: list[Path], notes: dict[Path, str] | None = None) -> TableResult:
+        """Load ``files`` in order; ``notes`` (e.g. how discovery placed a file) go to the ledger message."""
         result = TableResult(table=raw_table.name)
         for index, path in enumerate(files, start=1):
-            file_result = self.load_file(raw_table, path)
+            file_result = self.load_file(raw_table, path, note=(notes or {}).get(path, ""))
             result.files.append(file_result)
             self.log(
                 f"[{raw_table.name}] {index}/{len(files)} {file_result.source_file}: {file_result.status}"
@@ -462,8 +536,9 @@ class Loader:
         result.total_rows = self.con.execute(f"select count(*) from {RAW_SCHEMA}.{raw_table.name}").fetchall()[0][0]
         return result
 
-    def load_file(self, raw_table: RawTable, path: Path) -> FileResult:
+    def load_file(self, raw_table: RawTable, path: Path, note: str = "") -> FileResult:
         relative = path.relative_to(self.exports_dir).as_posix()
+        self._note = note
         digest = file_hash(path)
         known = self.con.execute(
             f"select source_file, status from {LEDGER} where table_name = ? and file_hash = ? "
@@ -709,6 +784,7 @@ class Loader:
         loaded, duplicated, broken = int(counts[0]), int(counts[1]), int(counts[2])
         quarantined = len(rejects) + broken
         notes = ["UTF-8 byte-order mark at the start (ignored)"] if encoding == "utf-8-bom" else []
+        notes += [self._note] if self._note else []
         result = FileResult(
             relative,
             "loaded",
