@@ -334,3 +334,81 @@ def test_an_exports_folder_with_nothing_to_load_fails_the_ingest_check_plainly(t
                 "(crm/, billing/, support/, surveys/, product/)",
             )
         ]
+
+
+def _ledger(con) -> list[tuple]:
+    return con.execute(
+        "select source_file, status, rows_read, rows_loaded, rows_duplicated from raw._ingest_files "
+        "where status not in ('ignored', 'no_files') order by all"
+    ).fetchall()
+
+
+def _companies(con) -> list[tuple]:
+    return con.execute(
+        'select _source_file, "Record ID", "Company name" from raw.hubspot_companies order by all'
+    ).fetchall()
+
+
+def test_a_row_copied_from_a_corrected_file_loads_from_its_copy(con, tmp_path):
+    exports = tmp_path / "exports"
+    row = '"1","Acme","2024-01-01 10:00"\n'
+    monday = _write(exports / "crm/hubspot_companies_monday.csv", COMPANIES_HEADER + row)
+    _write(exports / "crm/hubspot_companies_tuesday.csv", COMPANIES_HEADER + row + '"2","Beta","2024-01-02 10:00"\n')
+    _load_all(con, exports)
+    assert _ledger(con) == [
+        ("crm/hubspot_companies_monday.csv", "loaded", 1, 1, 0),
+        ("crm/hubspot_companies_tuesday.csv", "loaded", 2, 1, 1),
+    ]
+    _write(monday, COMPANIES_HEADER + '"1","Acme Corp","2024-01-01 10:00"\n')  # Monday's export corrected
+    _load_all(con, exports)
+    assert _ledger(con) == [
+        ("crm/hubspot_companies_monday.csv", "loaded", 1, 1, 0),
+        ("crm/hubspot_companies_tuesday.csv", "loaded", 2, 2, 0),
+    ]
+    assert _companies(con) == [
+        ("crm/hubspot_companies_monday.csv", "1", "Acme Corp"),
+        ("crm/hubspot_companies_tuesday.csv", "1", "Acme"),
+        ("crm/hubspot_companies_tuesday.csv", "2", "Beta"),
+    ]
+    before = (_ledger(con), _companies(con))
+    assert [result.status for result in _load_all(con, exports)["hubspot_companies"]] == ["unchanged", "unchanged"]
+    assert (_ledger(con), _companies(con)) == before
+
+
+def test_a_file_that_leaves_the_folder_takes_its_rows_and_its_copies_load(con, tmp_path):
+    exports = tmp_path / "exports"
+    row = '"1","Acme","2024-01-01 10:00"\n'
+    monday = _write(exports / "crm/hubspot_companies_monday.csv", COMPANIES_HEADER + row)
+    _write(exports / "crm/hubspot_companies_tuesday.csv", COMPANIES_HEADER + row + '"2","Beta","2024-01-02 10:00"\n')
+    _write(exports / "crm/hubspot_companies_monday (1).csv", monday.read_bytes())  # a re-dropped copy
+    _load_all(con, exports)
+    monday.unlink()
+    results = Loader(con, exports).load_table(table("hubspot_companies"), discover(exports)["hubspot_companies"])
+    assert [(result.source_file, result.status) for result in results.files] == [
+        ("crm/hubspot_companies_monday.csv", "removed"),
+        ("crm/hubspot_companies_monday (1).csv", "loaded"),  # the re-dropped copy loads in its place
+        ("crm/hubspot_companies_tuesday.csv", "unchanged"),
+    ]
+    assert _ledger(con) == [
+        ("crm/hubspot_companies_monday (1).csv", "loaded", 1, 1, 0),
+        ("crm/hubspot_companies_monday.csv", "removed", 0, 0, 0),
+        ("crm/hubspot_companies_tuesday.csv", "loaded", 2, 1, 1),
+    ]
+    assert _scalar(con, "select message from raw._ingest_files where status = 'removed'") == (
+        "crm/hubspot_companies_monday.csv: no longer in the exports folder; its 1 row(s) were taken out of "
+        "raw.hubspot_companies (drop the file again to load it)"
+    )
+    # The copy goes too: Tuesday's row 1 is now the only one and loads from Tuesday.
+    (exports / "crm/hubspot_companies_monday (1).csv").unlink()
+    _load_all(con, exports)
+    assert _companies(con) == [
+        ("crm/hubspot_companies_tuesday.csv", "1", "Acme"),
+        ("crm/hubspot_companies_tuesday.csv", "2", "Beta"),
+    ]
+    assert ("crm/hubspot_companies_tuesday.csv", "loaded", 2, 2, 0) in _ledger(con)
+    # Dropped again, Monday is a file like any other: loaded, its row now a copy of Tuesday's.
+    _write(monday, COMPANIES_HEADER + row)
+    _load_all(con, exports)
+    assert [item for item in _ledger(con) if "monday.csv" in item[0]] == [
+        ("crm/hubspot_companies_monday.csv", "loaded", 1, 0, 1)
+    ]

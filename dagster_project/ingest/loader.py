@@ -11,7 +11,16 @@ is already loaded; not recorded again); ``duplicate_file`` (the same content und
 ``empty`` (zero bytes: nothing to load, the path's previous rows stay); ``rejected`` (a required
 column is missing, there is no header, the text is not UTF-8, the gzip is corrupt: nothing of the
 file is loaded, the message names the file and the column or byte, and the rows a previous good
-version of the path loaded stay in place).
+version of the path loaded stay in place); ``removed`` (the path is no longer in the exports folder:
+its rows, quarantine and copies records were taken out, as if it had never been dropped);
+``ignored`` and ``no_files`` (written by ``record_unread``: a file seen and not read, with why; a
+source folder nothing is read from).
+
+Duplicates: a row is a duplicate when it is an exact copy of a row of the same file or of a row
+another file loaded. A copy of another file's row is remembered (``raw._duplicate_rows``); when
+that file is corrected or removed and the row is no longer loaded, the copy's file is loaded again
+(``Loader.orphans``), so the row is never lost and no ledger row stays stale. Likewise a
+``duplicate_file`` whose original no longer holds that content loads in its own right.
 
 Idempotency: a file whose content hash is already loaded is skipped; the same content under another
 name is recorded once as ``duplicate_file``; a file whose content changed at the same path replaces
@@ -59,6 +68,8 @@ from dagster_project.ingest.catalog import (
 RAW_SCHEMA = "raw"
 LEDGER = f"{RAW_SCHEMA}._ingest_files"
 QUARANTINE = f"{RAW_SCHEMA}._quarantine"
+DUPLICATES = f"{RAW_SCHEMA}._duplicate_rows"
+REMOVED = "removed"  # ledger status of a path no longer in the exports folder (its rows taken out)
 META_COLUMNS = ("_source_file", "_row_number", "_loaded_at", "_row_hash")
 MAX_LINE_BYTES = 64 * 1024 * 1024  # a single field may legitimately be several MB
 QUARANTINE_COLUMNS = (
@@ -206,6 +217,13 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[RawTable] = R
         )"""
     )
     con.execute(f"alter table {QUARANTINE} add column if not exists rule varchar")
+    # The rows of a file counted as exact copies of a row another file loaded: when that other file
+    # changes or goes, the copy is loaded again from this file (see ``Loader.reload_orphans``).
+    con.execute(
+        f"""create table if not exists {DUPLICATES} (
+            table_name varchar not null, source_file varchar not null, row_hash varchar not null
+        )"""
+    )
     for raw_table in tables:
         if raw_table.fmt == "csv":
             # a table no mapping names yet (generic profile) starts with its metadata columns only
@@ -519,24 +537,108 @@ class Loader:
     def load_table(self, raw_table: RawTable, files: list[Path], notes: dict[Path, str] | None = None) -> TableResult:
         """Load ``files`` in order; ``notes`` (e.g. how discovery placed a file) go to the ledger message."""
         result = TableResult(table=raw_table.name)
+        result.files += self.remove_missing(raw_table, files)
         for index, path in enumerate(files, start=1):
             file_result = self.load_file(raw_table, path, note=(notes or {}).get(path, ""))
             result.files.append(file_result)
-            self.log(
-                f"[{raw_table.name}] {index}/{len(files)} {file_result.source_file}: {file_result.status}"
-                + (
-                    f" read={file_result.rows_read} loaded={file_result.rows_loaded}"
-                    f" quarantined={file_result.rows_quarantined}"
-                    f" duplicates={file_result.rows_duplicated}"
-                    if file_result.status == "loaded"
-                    else ""
-                )
-                + (f" — {file_result.message}" if file_result.message else "")
-            )
+            self._log_result(raw_table, f"{index}/{len(files)}", file_result)
+        by_relative = {path.relative_to(self.exports_dir).as_posix(): path for path in files}
+        for relative in self.orphans(raw_table):
+            # checked again: loading one orphan may give another its original back
+            if relative in by_relative and relative in self.orphans(raw_table):
+                path = by_relative[relative]
+                file_result = self.load_file(raw_table, path, note=(notes or {}).get(path, ""), force=True)
+                result.files = [file_result if item.source_file == relative else item for item in result.files]
+                self._log_result(raw_table, "again (the rows it duplicated are gone)", file_result)
         result.total_rows = self.con.execute(f"select count(*) from {RAW_SCHEMA}.{raw_table.name}").fetchall()[0][0]
         return result
 
-    def load_file(self, raw_table: RawTable, path: Path, note: str = "") -> FileResult:
+    def _log_result(self, raw_table: RawTable, position: str, file_result: FileResult) -> None:
+        self.log(
+            f"[{raw_table.name}] {position} {file_result.source_file}: {file_result.status}"
+            + (
+                f" read={file_result.rows_read} loaded={file_result.rows_loaded}"
+                f" quarantined={file_result.rows_quarantined}"
+                f" duplicates={file_result.rows_duplicated}"
+                if file_result.status == "loaded"
+                else ""
+            )
+            + (f" — {file_result.message}" if file_result.message else "")
+        )
+
+    def remove_missing(self, raw_table: RawTable, files: list[Path]) -> list[FileResult]:
+        """Take out the rows of every path this table loaded that is no longer among ``files``.
+
+        The exports folder is the truth: a file deleted (or renamed, or no longer matching) leaves
+        the warehouse as if it had never been dropped, one transaction per path, and the ledger keeps
+        one ``removed`` row saying so. Copies of its rows that other files hold load again
+        (``orphans``).
+        """
+        present = {path.relative_to(self.exports_dir).as_posix() for path in files}
+        known = self.con.execute(
+            f"select distinct source_file from {LEDGER} where table_name = ? and status <> ? order by 1",
+            [raw_table.name, REMOVED],
+        ).fetchall()
+        results = []
+        for (relative,) in known:
+            if relative in present:
+                continue
+            self._begin()
+            rows = self._forget(raw_table, relative, statuses=None)
+            message = (
+                f"{relative}: no longer in the exports folder; its {rows} row(s) were taken out of "
+                f"raw.{raw_table.name} (drop the file again to load it)"
+            )
+            self.con.execute(
+                f"""insert into {LEDGER} (table_name, source_file, file_hash, status, message, loaded_at)
+                values (?, ?, '', ?, ?, ?)""",
+                [raw_table.name, relative, REMOVED, message, self.loaded_at],
+            )
+            self.con.execute("commit")
+            self._transaction_open = False
+            results.append(FileResult(relative, REMOVED, message=message))
+            self._log_result(raw_table, "gone", results[-1])
+        return results
+
+    def _forget(self, raw_table: RawTable, relative: str, statuses: list[str] | None) -> int:
+        """Within the open transaction: delete a path's rows, quarantine, duplicate records and ledger rows
+        (of ``statuses``, or all); the number of raw rows deleted."""
+        target = f"{RAW_SCHEMA}.{raw_table.name}"
+        rows = self.con.execute(f"select count(*) from {target} where _source_file = ?", [relative]).fetchall()[0][0]
+        self.con.execute(f"delete from {target} where _source_file = ?", [relative])
+        for table_name in (QUARANTINE, DUPLICATES):
+            self.con.execute(
+                f"delete from {table_name} where table_name = ? and source_file = ?", [raw_table.name, relative]
+            )
+        condition, parameters = ("", []) if statuses is None else (" and list_contains(?, status)", [statuses])
+        self.con.execute(
+            f"delete from {LEDGER} where table_name = ? and source_file = ?{condition}",
+            [raw_table.name, relative, *parameters],
+        )
+        return int(rows)
+
+    def orphans(self, raw_table: RawTable) -> list[str]:
+        """Paths to load again: rows counted as copies of a row that is no longer loaded, or content
+        recorded as a ``duplicate_file`` of a file that no longer holds it."""
+        target = f"{RAW_SCHEMA}.{raw_table.name}"
+        rows = self.con.execute(
+            f"""select distinct source_file from {DUPLICATES} as copies
+            where table_name = ?
+              and not exists (select 1 from {target} as loaded where loaded._row_hash = copies.row_hash)
+            union
+            select source_file from {LEDGER} as copies
+            where table_name = ? and status = 'duplicate_file' and not exists (
+                select 1 from {LEDGER} as original
+                where original.table_name = copies.table_name and original.file_hash = copies.file_hash
+                  and original.status in ('loaded', 'empty') and original.source_file <> copies.source_file
+            )
+            order by 1""",
+            [raw_table.name, raw_table.name],
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def load_file(self, raw_table: RawTable, path: Path, note: str = "", force: bool = False) -> FileResult:
+        """Load one file (see the module docstring); ``force`` loads it even when its content is unchanged."""
         relative = path.relative_to(self.exports_dir).as_posix()
         self._note = note
         digest = file_hash(path)
@@ -545,6 +647,10 @@ class Loader:
             "and status in ('loaded', 'duplicate_file', 'empty')",
             [raw_table.name, digest],
         ).fetchall()
+        originals = [source for source, status in known if status in ("loaded", "empty") and source != relative]
+        if force or (not originals and (relative, "duplicate_file") in known):
+            # loaded again on purpose, or a copy whose original no longer holds this content
+            known = [(source, status) for source, status in known if source != relative]
         if any(source == relative for source, _ in known):
             # Back to content already loaded: an earlier rejection of this path no longer holds.
             self.con.execute(
@@ -555,7 +661,11 @@ class Loader:
         if any(status in ("loaded", "empty") for _, status in known):
             original = next(source for source, status in known if status in ("loaded", "empty"))
             message = f"same content as {original}; not loaded again"
+            self._begin()
+            self._forget(raw_table, relative, statuses=["loaded", "rejected", "empty", REMOVED])
             self._record(raw_table, FileResult(relative, "duplicate_file", message=message), digest, path)
+            self.con.execute("commit")
+            self._transaction_open = False
             return FileResult(relative, "duplicate_file", message=message)
         if path.stat().st_size == 0:
             result = FileResult(
@@ -718,9 +828,10 @@ class Loader:
         duplicates, quarantine, record in the ledger, commit."""
         target = f"{RAW_SCHEMA}.{raw_table.name}"
         self.con.execute(f"delete from {target} where _source_file = ?", [relative])
-        self.con.execute(
-            f"delete from {QUARANTINE} where table_name = ? and source_file = ?", [raw_table.name, relative]
-        )
+        for table_name in (QUARANTINE, DUPLICATES):
+            self.con.execute(
+                f"delete from {table_name} where table_name = ? and source_file = ?", [raw_table.name, relative]
+            )
         # Data row numbers: the reader's ordinal skips rejected records, so shift it past them.
         rejected_rows = sorted(reject[0] - header_lines for reject in rejects) if reader_skips_rejects else []
         self.con.execute("create or replace temp table _rejected_rows (row_number bigint, gap bigint)")
@@ -747,8 +858,14 @@ class Loader:
                            partition by checked._row_hash, checked._violation is null order by checked._ordinal
                        ) > 1
                        or checked._row_hash in (select _row_hash from {target})
-                   ) as _is_duplicate
+                   ) as _is_duplicate,
+                   checked._violation is null and checked._row_hash in (select _row_hash from {target})
+                       as _copies_another_file
             from _checked as checked"""
+        )
+        self.con.execute(
+            f"insert into {DUPLICATES} select distinct ?, ?, _row_hash from _numbered where _copies_another_file",
+            [raw_table.name, relative],
         )
         loaded_at = self.loaded_at
         self.con.execute(
@@ -804,7 +921,7 @@ class Loader:
     def _record(self, raw_table: RawTable, result: FileResult, digest: str, path: Path) -> None:
         # The ledger keeps one row per path and outcome: the content now loaded from it, the
         # latest rejection of it, its duplicate-file record, its latest empty drop.
-        replaced = ["loaded", "rejected"] if result.status == "loaded" else [result.status]
+        replaced = [result.status, REMOVED] + (["rejected", "duplicate_file"] if result.status == "loaded" else [])
         self.con.execute(
             f"delete from {LEDGER} where table_name = ? and source_file = ? and list_contains(?, status)",
             [raw_table.name, result.source_file, replaced],
