@@ -51,6 +51,7 @@ REQUIRED_FAULTS = {
     "a capitalised folder and an export recognised by its header": "folder_case_and_header",
     "a symlinked source folder": "symlinked_folder",
     "the same row in two files": "cross_file_duplicate",
+    "an unclosed quote before good rows": "unclosed_quote",
 }
 
 

@@ -412,3 +412,40 @@ def test_a_file_that_leaves_the_folder_takes_its_rows_and_its_copies_load(con, t
     assert [item for item in _ledger(con) if "monday.csv" in item[0]] == [
         ("crm/hubspot_companies_monday.csv", "loaded", 1, 0, 1)
     ]
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_good_rows_after_unclosed_quotes_load_crlf_bom_and_gzip(con, tmp_path, compressed):
+    exports = tmp_path / "exports"
+    text = (
+        "\ufeff"
+        + COMPANIES_HEADER
+        + '"1","Acme","2024-01-01"\n'
+        + '"2","Beta,2024-01-02\n'  # the quote opened before Beta never closes
+        + "3,Gamma,2024-01-03\n"
+        + '4,"Delta,2024-01-04\n'  # nor this one
+        + "5,Eps,2024-01-05\n"
+        + '"6","Zeta\nline two","2024-01-06"\n'  # a legitimate line break inside quotes
+    ).replace("\n", "\r\n")
+    name = "crm/hubspot_companies.csv" + (".gz" if compressed else "")
+    _write(exports / name, gzip.compress(text.encode("utf-8")) if compressed else text)
+    (result,) = _load_all(con, exports)["hubspot_companies"]
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (6, 4, 2)
+    assert con.execute(
+        'select "Record ID", "Company name", _row_number from raw.hubspot_companies order by 3'
+    ).fetchall() == [
+        ("1", "Acme", 1),
+        ("3", "Gamma", 3),
+        ("5", "Eps", 5),
+        ("6", "Zeta\r\nline two", 6),
+    ]
+    quarantined = con.execute("select row_number, raw_text, reason from raw._quarantine order by 1").fetchall()
+    assert [(row, text) for row, text, _ in quarantined] == [(2, '"2","Beta,2024-01-02'), (4, '4,"Delta,2024-01-04')]
+    # Beta's quote closes at Delta's (2 lines swallowed); Delta's, read again, at Zeta's (3 lines).
+    assert [
+        "had absorbed the next 2 physical line(s)" in quarantined[0][2],
+        "next 3 physical" in quarantined[1][2],
+    ] == [
+        True,
+        True,
+    ]

@@ -441,6 +441,75 @@ def _file_modified_at(path: Path) -> datetime:
     return datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
 
 
+MAX_QUOTE_REPAIRS = 20
+QUOTE_MARKER = "\x01journey-unclosed-quote-"
+
+
+@dataclass(frozen=True)
+class CsvReject:
+    """A record DuckDB's CSV reader could not parse: its record line, byte offset, reason and text."""
+
+    line: int
+    byte: int
+    reason: str
+    text: str
+
+    @property
+    def absorbed(self) -> int:
+        """How many physical lines after its first this record swallowed (0: a one-line record)."""
+        return self.text.strip("\r\n").count("\n")
+
+
+def _replace_first_lines(
+    source: Path, target: Path, rejects: list[CsvReject], marker: str, width: int
+) -> dict[str, CsvReject]:
+    """Copy ``source`` to ``target`` with the first physical line of each reject replaced by a marker line.
+
+    The marker line has ``width`` + 1 fields, so the reader always rejects it (too many columns).
+    DuckDB's reported byte offset is approximate (off by a byte or two around byte-order marks and
+    CRLF), so the line's own text is looked for near it. Returns marker text → reject, for the lines
+    found and replaced. The copy is streamed in blocks: no per-row work in Python.
+    """
+    cuts: list[tuple[int, int, str, bytes, CsvReject]] = []
+    with _open_binary(source) as handle:
+        for index, reject in enumerate(sorted(rejects, key=lambda item: item.byte)):
+            first = reject.text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r").encode("utf-8")
+            start = max(0, reject.byte - 16)
+            handle.seek(start)
+            window = handle.read(len(first) + 34)
+            found = window.find(first) if first else -1
+            if found < 0:
+                continue
+            begin = start + found
+            rest = window[found + len(first) :]
+            newline = b"\r\n" if rest.startswith(b"\r\n") else b"\n" if rest.startswith(b"\n") else b""
+            end = begin + len(first) + len(newline)
+            if cuts and begin < cuts[-1][1]:
+                continue
+            cuts.append((begin, end, f"{marker}{index}" + ",x" * width, newline or b"\n", reject))
+        handle.seek(0)
+        position = 0
+        with target.open("wb") as out:
+            for begin, end, text, newline, _ in cuts:
+                _copy_bytes(handle, out, begin - position)
+                out.write(text.encode("utf-8") + newline)  # the file's own line ending: the reader detects it
+                handle.seek(end)
+                position = end
+            _copy_bytes(handle, out, None)
+    return {text: reject for _, _, text, _, reject in cuts}
+
+
+def _copy_bytes(handle: io.BufferedIOBase, out: io.BufferedIOBase, count: int | None) -> None:
+    """Copy ``count`` bytes (all that is left when None) from ``handle`` to ``out`` in 1 MiB blocks."""
+    while count is None or count > 0:
+        block = handle.read(1 << 20 if count is None else min(count, 1 << 20))
+        if not block:
+            return
+        out.write(block)
+        if count is not None:
+            count -= len(block)
+
+
 class RowRules:
     """The SQL of a table's row-level rules (``catalog.RowRule``) over the incoming rows.
 
@@ -709,38 +778,98 @@ class Loader:
             if name not in existing:
                 self.con.execute(f"alter table {RAW_SCHEMA}.{raw_table.name} add column {_quote(name)} varchar")
         columns = "{" + ", ".join(f"{_literal(name)}: 'VARCHAR'" for name in names) + "}"
-        reader = (
-            f"read_csv({_literal(str(readable))}, columns={columns}, header=false, skip=1, delim=',', "
-            f"quote='\"', escape='\"', auto_detect=false, store_rejects=true, "
-            f"rejects_table='_rejects', rejects_scan='_rejects_scan', max_line_size={MAX_LINE_BYTES})"
-        )
         row_text = " || chr(31) || ".join(f"coalesce({_quote(name)}, chr(30))" for name in names)
         # The row as CSV text again, for the quarantine of rows a row-level rule rejects.
         csv_text = " || ',' || ".join(
             f"coalesce('\"' || replace({_quote(name)}, '\"', '\"\"') || '\"', '')" for name in names
         )
+
+        def read(source: Path) -> list[CsvReject]:
+            reader = (
+                f"read_csv({_literal(str(source))}, columns={columns}, header=false, skip=1, delim=',', "
+                f"quote='\"', escape='\"', auto_detect=false, store_rejects=true, "
+                f"rejects_table='_rejects', rejects_scan='_rejects_scan', max_line_size={MAX_LINE_BYTES})"
+            )
+            self.con.execute(
+                f"create or replace temp table _incoming as select *, ordinality as _ordinal, "
+                f"md5({row_text}) as _row_hash from {reader} with ordinality"
+            )
+            return self._csv_rejects()
+
         self._begin()
-        self.con.execute(
-            f"create or replace temp table _incoming as select *, ordinality as _ordinal, "
-            f"md5({row_text}) as _row_hash from {reader} with ordinality"
-        )
-        rejects = self._csv_rejects(path)
+        rejects = read(readable)
+        with tempfile.TemporaryDirectory(prefix="journey_ingest_") as folder:
+            rejects = self._reread_after_unclosed_quotes(readable, Path(folder), rejects, read, len(names))
         select_list = ", ".join(_quote(name) for name in names)
         rules = RowRules(raw_table, names, _file_modified_at(path), self.future_tolerance)
-        return self._finish(raw_table, relative, digest, path, select_list, rejects, rules, encoding, raw_text=csv_text)
+        quarantine = [(reject.line, reject.reason, reject.text, "unparseable_row") for reject in rejects]
+        return self._finish(
+            raw_table, relative, digest, path, select_list, quarantine, rules, encoding, raw_text=csv_text
+        )
 
-    def _csv_rejects(self, path: Path) -> list[tuple[int, str, str, str]]:
-        """(line, reason, raw text, rule) of each record the CSV reader could not parse, one per line."""
+    def _reread_after_unclosed_quotes(
+        self,
+        readable: Path,
+        folder: Path,
+        rejects: list[CsvReject],
+        read: Callable[[Path], list[CsvReject]],
+        width: int,
+    ) -> list[CsvReject]:
+        """Give back the good rows an unclosed quote swallowed.
+
+        A quote that is opened and never closed makes DuckDB read the following physical lines as
+        part of the same field, up to the next quote: one quarantined record that holds good rows.
+        Each such record's first physical line (where the quote opens) is replaced, in a private
+        copy of the file, by a marker line the reader rejects on its own, and the copy is read again:
+        the absorbed lines now parse as the rows they are. The marker's quarantine row gets back the
+        bad line's text, with a reason that says how many lines it had absorbed. Repeated (at most
+        ``MAX_QUOTE_REPAIRS`` times) while a record still spans lines. A record that legitimately
+        spans lines (a quoted line break) but is broken otherwise is treated the same way.
+        """
+        repaired: dict[str, CsvReject] = {}
+        source = readable
+        for attempt in range(1, MAX_QUOTE_REPAIRS + 1):
+            spanning = [reject for reject in rejects if reject.absorbed and reject.text not in repaired]
+            if not spanning:
+                break
+            copy = folder / f"repaired_{attempt}.csv"
+            cuts = _replace_first_lines(source, copy, spanning, f"{QUOTE_MARKER}{attempt}:", width)
+            if not cuts:
+                break
+            for marker, reject in cuts.items():
+                repaired[marker] = reject
+            source = copy
+            rejects = read(source)
+        result = []
+        for reject in rejects:
+            original = repaired.get(reject.text.strip("\r\n"))
+            if original is None:
+                result.append(reject)
+                continue
+            first_line = original.text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
+            reason = (
+                f"{original.reason}; an unclosed quote in this row had absorbed the next {original.absorbed} "
+                "physical line(s), which were read again as rows of their own"
+            )
+            result.append(CsvReject(reject.line, reject.byte, reason, first_line))
+        return result
+
+    def _csv_rejects(self) -> list[CsvReject]:
+        """Each record the CSV reader could not parse, one per record."""
         try:
             rows = self.con.execute(
-                "select line, string_agg(distinct error_type || coalesce(': ' || column_name, ''), '; '), "
+                "select line, min(line_byte_position), "
+                "string_agg(distinct error_type || coalesce(': ' || column_name, ''), '; '), "
                 "any_value(csv_line) from _rejects group by line order by line"
             ).fetchall()
         except duckdb.CatalogException:
             return []
         self.con.execute("drop table if exists _rejects")
         self.con.execute("drop table if exists _rejects_scan")
-        return [(int(line), f"unparseable CSV row ({reason})", text, "unparseable_row") for line, reason, text in rows]
+        return [
+            CsvReject(int(line), int(byte or 0), f"unparseable CSV row ({reason})", text)
+            for line, byte, reason, text in rows
+        ]
 
     def _load_jsonl(
         self, raw_table: RawTable, path: Path, relative: str, digest: str, encoding: str, readable: Path
