@@ -975,21 +975,21 @@ class Loader:
                    incoming._ordinal + (select count(*) from _rejected_rows where gap < incoming._ordinal)
                        as _row_number,
                    {rules.violation()} as _violation,
-                   {rules.rule()} as _rule
+                   {rules.rule()} as _rule,
+                   incoming._row_hash in (select _row_hash from {target}) as _in_other_file
             from _incoming as incoming"""
         )
         # Duplicates are judged among the rows that pass the rules: every broken row is quarantined.
         self.con.execute(
-            f"""create or replace temp table _numbered as
+            """create or replace temp table _numbered as
             select checked.*,
                    checked._violation is null and (
                        row_number() over (
                            partition by checked._row_hash, checked._violation is null order by checked._ordinal
                        ) > 1
-                       or checked._row_hash in (select _row_hash from {target})
+                       or checked._in_other_file
                    ) as _is_duplicate,
-                   checked._violation is null and checked._row_hash in (select _row_hash from {target})
-                       as _copies_another_file
+                   checked._violation is null and checked._in_other_file as _copies_another_file
             from _checked as checked"""
         )
         self.con.execute(
