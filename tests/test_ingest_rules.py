@@ -15,13 +15,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.ingest.catalog import RawTable, table
+from dagster_project.ingest.catalog import RawTable, scan_exports, table
 from dagster_project.ingest.loader import (
     FileRejected,
     Loader,
     check_encoding,
     discover,
     ensure_tables,
+    load_exports,
     parse_timestamp_sql,
     timestamp_parser_source,
 )
@@ -234,3 +235,217 @@ def test_a_table_without_columns_yet_can_be_created(con):
     )
     columns = [row[0] for row in con.execute("describe raw.generic_accounts").fetchall()]
     assert columns == ["_source_file", "_row_number", "_loaded_at", "_row_hash"]
+
+
+@pytest.mark.parametrize("name", ["hubspot_companies[1].csv", "hubspot_companies*.csv", "hubspot_companies?.csv"])
+def test_a_file_name_with_glob_characters_is_read_literally(con, tmp_path, name):
+    exports = tmp_path / "exports"
+    _write(exports / "crm" / name, COMPANIES_HEADER + '"1","Literal","2024-01-01 10:00"\n"2","Literal","2024-01-01"\n')
+    _write(exports / "crm/hubspot_companies1.csv", COMPANIES_HEADER + '"9","Other","2024-01-01 10:00"\n')
+    results = {result.source_file: result for result in _load_all(con, exports)["hubspot_companies"]}
+    assert (results[f"crm/{name}"].rows_read, results["crm/hubspot_companies1.csv"].rows_read) == (2, 1)
+    rows = con.execute(
+        'select _source_file, "Record ID", "Company name" from raw.hubspot_companies order by all'
+    ).fetchall()
+    assert rows == sorted(
+        [(f"crm/{name}", "1", "Literal"), (f"crm/{name}", "2", "Literal"), ("crm/hubspot_companies1.csv", "9", "Other")]
+    )
+
+
+def test_a_jsonl_file_name_with_glob_characters_is_read_literally(con, tmp_path):
+    exports = tmp_path / "exports"
+    _write(exports / "billing/stripe_customers[1].jsonl.gz", gzip.compress(b'{"id": "cus_literal"}\n'))
+    _write(exports / "billing/stripe_customers1.jsonl.gz", gzip.compress(b'{"id": "cus_other"}\n{"id": "cus_x"}\n'))
+    _load_all(con, exports)
+    rows = con.execute("select _source_file, record->>'id' from raw.stripe_customers order by all").fetchall()
+    assert rows == [
+        ("billing/stripe_customers1.jsonl.gz", "cus_other"),
+        ("billing/stripe_customers1.jsonl.gz", "cus_x"),
+        ("billing/stripe_customers[1].jsonl.gz", "cus_literal"),
+    ]
+
+
+def test_a_symlink_loop_is_read_once_and_named(con, tmp_path):
+    exports = tmp_path / "exports"
+    _write(exports / "crm/hubspot_companies.csv", COMPANIES_HEADER + '"1","Acme","2024-01-01 10:00"\n')
+    (exports / "crm/again").symlink_to(exports / "crm")
+    _, results = load_exports(con, exports)
+    assert [result.rows_loaded for result in results["hubspot_companies"].files] == [1]
+    ignored = con.execute(
+        "select table_name, source_file, message from raw._ingest_files where status = 'ignored'"
+    ).fetchall()
+    assert ignored == [("crm", "crm/again", "crm/again: a link to a folder already read (crm/); not read twice")]
+
+
+def test_unread_files_are_listed_once_and_forgotten_when_they_go(con, tmp_path):
+    exports = tmp_path / "exports"
+    _write(exports / "crm/hubspot_companies.csv", COMPANIES_HEADER + '"1","Acme","2024-01-01 10:00"\n')
+    backup = _write(exports / "crm/hubspot_companies.csv.bak", COMPANIES_HEADER)
+    load_exports(con, exports)
+    load_exports(con, exports)  # twice: still one row per file
+    statuses = "select source_file, status from raw._ingest_files order by all"
+    assert con.execute(statuses).fetchall() == [
+        ("billing/", "no_files"),
+        ("crm/hubspot_companies.csv", "loaded"),
+        ("crm/hubspot_companies.csv.bak", "ignored"),
+        ("product/", "no_files"),
+        ("support/", "no_files"),
+        ("surveys/", "no_files"),
+    ]
+    backup.unlink()
+    load_exports(con, exports)
+    assert ("crm/hubspot_companies.csv.bak", "ignored") not in con.execute(statuses).fetchall()
+
+
+def test_a_header_that_fits_no_single_table_is_not_guessed(tmp_path):
+    exports = tmp_path / "exports"
+    # Both CSV tables of crm/ whose required columns this header holds: companies and contacts.
+    _write(exports / "crm/export.csv", '"Record ID","Company name","Email","Create Date"\n"1","Acme","a@x.io","2024"\n')
+    _write(exports / "crm/list.csv", '"Record ID","Company name","Create Date"\n"1","Acme","2024-01-01"\n')
+    discovery = scan_exports(exports)
+    assert [entry.relative for entry in discovery.ignored] == ["crm/export.csv"]
+    assert "Its header fits no single table" in discovery.ignored[0].reason
+    assert discovery.files["hubspot_companies"] == [exports / "crm/list.csv"]
+    assert "recognised by its header as hubspot_companies" in discovery.recognised[exports / "crm/list.csv"]
+
+
+def test_an_exports_folder_with_nothing_to_load_fails_the_ingest_check_plainly(tmp_path):
+    import dagster as dg
+
+    from dagster_project.ingest.assets import FILES_ACCEPTED, build_raw_asset
+    from dagster_project.resources import WarehouseResource
+
+    exports = tmp_path / "exports"
+    _write(exports / "Exports March/hubspot_companies.csv", COMPANIES_HEADER)
+    warehouse = WarehouseResource(warehouse=str(tmp_path / "journey.duckdb"), exports=str(exports))
+    result = dg.materialize(
+        [build_raw_asset(table("hubspot_companies"))], resources={"warehouse": warehouse}, raise_on_error=False
+    )
+    (check,) = [evaluation for evaluation in result.get_asset_check_evaluations()]
+    assert check.check_name == FILES_ACCEPTED and not check.passed
+    assert check.description.startswith(f"nothing to load: no file in {exports} feeds any source (1 seen and not read")
+    with duckdb.connect(str(tmp_path / "journey.duckdb")) as warehouse_con:
+        assert warehouse_con.execute(
+            "select status, message from raw._ingest_files where status = 'ignored'"
+        ).fetchall() == [
+            (
+                "ignored",
+                "Exports March/hubspot_companies.csv: folder Exports March/ is not a source folder "
+                "(crm/, billing/, support/, surveys/, product/)",
+            )
+        ]
+
+
+def _ledger(con) -> list[tuple]:
+    return con.execute(
+        "select source_file, status, rows_read, rows_loaded, rows_duplicated from raw._ingest_files "
+        "where status not in ('ignored', 'no_files') order by all"
+    ).fetchall()
+
+
+def _companies(con) -> list[tuple]:
+    return con.execute(
+        'select _source_file, "Record ID", "Company name" from raw.hubspot_companies order by all'
+    ).fetchall()
+
+
+def test_a_row_copied_from_a_corrected_file_loads_from_its_copy(con, tmp_path):
+    exports = tmp_path / "exports"
+    row = '"1","Acme","2024-01-01 10:00"\n'
+    monday = _write(exports / "crm/hubspot_companies_monday.csv", COMPANIES_HEADER + row)
+    _write(exports / "crm/hubspot_companies_tuesday.csv", COMPANIES_HEADER + row + '"2","Beta","2024-01-02 10:00"\n')
+    _load_all(con, exports)
+    assert _ledger(con) == [
+        ("crm/hubspot_companies_monday.csv", "loaded", 1, 1, 0),
+        ("crm/hubspot_companies_tuesday.csv", "loaded", 2, 1, 1),
+    ]
+    _write(monday, COMPANIES_HEADER + '"1","Acme Corp","2024-01-01 10:00"\n')  # Monday's export corrected
+    _load_all(con, exports)
+    assert _ledger(con) == [
+        ("crm/hubspot_companies_monday.csv", "loaded", 1, 1, 0),
+        ("crm/hubspot_companies_tuesday.csv", "loaded", 2, 2, 0),
+    ]
+    assert _companies(con) == [
+        ("crm/hubspot_companies_monday.csv", "1", "Acme Corp"),
+        ("crm/hubspot_companies_tuesday.csv", "1", "Acme"),
+        ("crm/hubspot_companies_tuesday.csv", "2", "Beta"),
+    ]
+    before = (_ledger(con), _companies(con))
+    assert [result.status for result in _load_all(con, exports)["hubspot_companies"]] == ["unchanged", "unchanged"]
+    assert (_ledger(con), _companies(con)) == before
+
+
+def test_a_file_that_leaves_the_folder_takes_its_rows_and_its_copies_load(con, tmp_path):
+    exports = tmp_path / "exports"
+    row = '"1","Acme","2024-01-01 10:00"\n'
+    monday = _write(exports / "crm/hubspot_companies_monday.csv", COMPANIES_HEADER + row)
+    _write(exports / "crm/hubspot_companies_tuesday.csv", COMPANIES_HEADER + row + '"2","Beta","2024-01-02 10:00"\n')
+    _write(exports / "crm/hubspot_companies_monday (1).csv", monday.read_bytes())  # a re-dropped copy
+    _load_all(con, exports)
+    monday.unlink()
+    results = Loader(con, exports).load_table(table("hubspot_companies"), discover(exports)["hubspot_companies"])
+    assert [(result.source_file, result.status) for result in results.files] == [
+        ("crm/hubspot_companies_monday.csv", "removed"),
+        ("crm/hubspot_companies_monday (1).csv", "loaded"),  # the re-dropped copy loads in its place
+        ("crm/hubspot_companies_tuesday.csv", "unchanged"),
+    ]
+    assert _ledger(con) == [
+        ("crm/hubspot_companies_monday (1).csv", "loaded", 1, 1, 0),
+        ("crm/hubspot_companies_monday.csv", "removed", 0, 0, 0),
+        ("crm/hubspot_companies_tuesday.csv", "loaded", 2, 1, 1),
+    ]
+    assert _scalar(con, "select message from raw._ingest_files where status = 'removed'") == (
+        "crm/hubspot_companies_monday.csv: no longer in the exports folder; its 1 row(s) were taken out of "
+        "raw.hubspot_companies (drop the file again to load it)"
+    )
+    # The copy goes too: Tuesday's row 1 is now the only one and loads from Tuesday.
+    (exports / "crm/hubspot_companies_monday (1).csv").unlink()
+    _load_all(con, exports)
+    assert _companies(con) == [
+        ("crm/hubspot_companies_tuesday.csv", "1", "Acme"),
+        ("crm/hubspot_companies_tuesday.csv", "2", "Beta"),
+    ]
+    assert ("crm/hubspot_companies_tuesday.csv", "loaded", 2, 2, 0) in _ledger(con)
+    # Dropped again, Monday is a file like any other: loaded, its row now a copy of Tuesday's.
+    _write(monday, COMPANIES_HEADER + row)
+    _load_all(con, exports)
+    assert [item for item in _ledger(con) if "monday.csv" in item[0]] == [
+        ("crm/hubspot_companies_monday.csv", "loaded", 1, 0, 1)
+    ]
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_good_rows_after_unclosed_quotes_load_crlf_bom_and_gzip(con, tmp_path, compressed):
+    exports = tmp_path / "exports"
+    text = (
+        "\ufeff"
+        + COMPANIES_HEADER
+        + '"1","Acme","2024-01-01"\n'
+        + '"2","Beta,2024-01-02\n'  # the quote opened before Beta never closes
+        + "3,Gamma,2024-01-03\n"
+        + '4,"Delta,2024-01-04\n'  # nor this one
+        + "5,Eps,2024-01-05\n"
+        + '"6","Zeta\nline two","2024-01-06"\n'  # a legitimate line break inside quotes
+    ).replace("\n", "\r\n")
+    name = "crm/hubspot_companies.csv" + (".gz" if compressed else "")
+    _write(exports / name, gzip.compress(text.encode("utf-8")) if compressed else text)
+    (result,) = _load_all(con, exports)["hubspot_companies"]
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (6, 4, 2)
+    assert con.execute(
+        'select "Record ID", "Company name", _row_number from raw.hubspot_companies order by 3'
+    ).fetchall() == [
+        ("1", "Acme", 1),
+        ("3", "Gamma", 3),
+        ("5", "Eps", 5),
+        ("6", "Zeta\r\nline two", 6),
+    ]
+    quarantined = con.execute("select row_number, raw_text, reason from raw._quarantine order by 1").fetchall()
+    assert [(row, text) for row, text, _ in quarantined] == [(2, '"2","Beta,2024-01-02'), (4, '4,"Delta,2024-01-04')]
+    # Beta's quote closes at Delta's (2 lines swallowed); Delta's, read again, at Zeta's (3 lines).
+    assert [
+        "had absorbed the next 2 physical line(s)" in quarantined[0][2],
+        "next 3 physical" in quarantined[1][2],
+    ] == [
+        True,
+        True,
+    ]

@@ -1,14 +1,24 @@
-"""One Dagster asset per raw table, grouped by exports folder, each with a blocking file check."""
+"""One Dagster asset per raw table, grouped by exports folder, each with a blocking file check.
+
+The first table of each exports folder (and ``hubspot_companies`` for files outside every source
+folder) also records in the ledger the files of that folder that are not read (status ``ignored``,
+with the reason) and, when nothing at all is read from the folder, one ``no_files`` row.
+"""
 
 import dagster as dg
 
-from dagster_project.ingest.catalog import RAW_TABLES, RawTable
+from dagster_project.ingest.catalog import FAMILIES, FOLDER_LIST, NO_FAMILY, RAW_TABLES, RawTable, scan_exports
 from dagster_project.ingest.generic import claimed_files
-from dagster_project.ingest.loader import Loader, discover
+from dagster_project.ingest.loader import Loader, record_unread
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import WAREHOUSE_POOL
 
 FILES_ACCEPTED = "files_accepted"
+# Which asset records the unread files of each folder family (the first table of the folder).
+FAMILY_RECORDER = {
+    NO_FAMILY: RAW_TABLES[0].name,
+    **{family: next(t.name for t in RAW_TABLES if t.folder == family) for family in FAMILIES},
+}
 
 
 def raw_asset_key(raw_table: RawTable) -> dg.AssetKey:
@@ -36,20 +46,27 @@ def build_raw_asset(raw_table: RawTable) -> dg.AssetsDefinition:
         ],
     )
     def _raw_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        claimed = claimed_files(warehouse.exports_dir)  # the generic profile's files are not this table's
-        files = [
-            path
-            for path in discover(warehouse.exports_dir)[raw_table.name]
-            if path.relative_to(warehouse.exports_dir).as_posix() not in claimed
-        ]
-        context.log.info(
-            f"{raw_table.name}: {len(files)} file(s) in {warehouse.exports_dir / raw_table.folder}"
-        )
+        # the generic profile's files are not this table's
+        discovery = scan_exports(warehouse.exports_dir, claimed_files(warehouse.exports_dir))
+        files = discovery.files[raw_table.name]
+        context.log.info(f"{raw_table.name}: {len(files)} file(s) in {warehouse.exports_dir / raw_table.folder}")
+        families = [family for family, recorder in FAMILY_RECORDER.items() if recorder == raw_table.name]
         with warehouse.connect() as con:
-            result = Loader(con, warehouse.exports_dir, log=context.log.info).load_table(raw_table, files)
+            loader = Loader(con, warehouse.exports_dir, log=context.log.info)
+            result = loader.load_table(raw_table, files, notes=discovery.recognised)
+            ignored, empty = record_unread(con, discovery, families, loader.loaded_at, log=context.log.warning)
         totals = result.totals()
         for rejected in result.rejected:
             context.log.error(f"rejected {rejected.source_file}: {rejected.message}")
+        problems = [rejected.message for rejected in result.rejected]
+        if not discovery.loadable:
+            # Said here, plainly, rather than by a dbt test on an empty model far downstream.
+            problems.append(
+                f"nothing to load: no file in {warehouse.exports_dir} feeds any source "
+                f"({len(discovery.ignored)} seen and not read, listed in raw._ingest_files with status "
+                f"'ignored'); put the exports in {FOLDER_LIST} or set JOURNEY_EXPORTS_DIR"
+            )
+            context.log.error(problems[-1])
         yield dg.MaterializeResult(
             metadata={
                 "dagster/row_count": result.total_rows,
@@ -58,14 +75,16 @@ def build_raw_asset(raw_table: RawTable) -> dg.AssetsDefinition:
                 "files_unchanged": result.count("unchanged"),
                 "files_duplicate": result.count("duplicate_file"),
                 "files_rejected": len(result.rejected),
+                "files_recognised_by_header": sum(1 for path in files if path in discovery.recognised),
+                **({"files_ignored": len(ignored), "folders_without_files": ", ".join(empty)} if families else {}),
                 **{f"this_run_{name}": value for name, value in totals.items()},
             }
         )
         yield dg.AssetCheckResult(
             check_name=FILES_ACCEPTED,
-            passed=not result.rejected,
+            passed=not problems,
             severity=dg.AssetCheckSeverity.ERROR,
-            description="; ".join(rejected.message for rejected in result.rejected) or "all files accepted",
+            description="; ".join(problems) or "all files accepted",
             metadata={"rejected_files": [rejected.source_file for rejected in result.rejected]},
         )
 

@@ -13,6 +13,12 @@ expectation suites in ``expectations/`` (see ``dagster_project/quality``).
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
+import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
@@ -109,7 +115,7 @@ class RawTable:
     def matches(self, relative_path: str) -> bool:
         """Does a file (path relative to the exports root) feed this table?"""
         path = Path(relative_path)
-        if path.parent.as_posix() != self.folder:
+        if path.parent.as_posix().lower() != self.folder:  # `Billing/` is `billing/`
             return False
         name = path.name.lower()
         if any(fnmatch(name, pattern) for pattern in self.exclude):
@@ -322,3 +328,215 @@ def table_for_file(relative_path: str) -> RawTable | None:
         if general in names and names.intersection(specifics):
             candidates = [candidate for candidate in candidates if candidate.name != general]
     return candidates[0] if candidates else None
+
+
+# -- discovery ------------------------------------------------------------------------------------
+# Every entry under the exports folder is either read (a file some raw table's pattern claims, or
+# whose CSV header fits exactly one table of its folder) or listed as ignored with the reason.
+
+FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(raw_table.folder for raw_table in RAW_TABLES))
+FOLDER_LIST = ", ".join(f"{family}/" for family in FAMILIES)
+NO_FAMILY = ""  # the ledger's table_name for files outside every source folder
+MAPPING_FILE_NAMES = ("mapping.yml", "mapping.yaml", "journey_mapping.yml")  # the generic profile reads these
+
+
+@dataclass(frozen=True)
+class IgnoredEntry:
+    """A file (or a folder named like a file) seen under the exports folder and not read."""
+
+    relative: str
+    family: str  # crm | billing | ... | "" (outside every source folder)
+    reason: str
+    path: Path
+
+
+@dataclass
+class Discovery:
+    """What a walk of the exports folder found: files per raw table, and everything not read."""
+
+    files: dict[str, list[Path]]
+    exports_dir: Path | None = None
+    ignored: list[IgnoredEntry] = field(default_factory=list)
+    recognised: dict[Path, str] = field(default_factory=dict)  # file → how its header placed it
+    claimed: set[str] = field(default_factory=set)  # read by the generic profile
+
+    def families_without_files(self) -> list[str]:
+        """Source folders from which no file is read at all (absent, empty, or only ignored files)."""
+        fed = {table(name).folder for name, paths in self.files.items() if paths}
+        fed |= {relative.split("/", 1)[0].lower() for relative in self.claimed}
+        return [family for family in FAMILIES if family not in fed]
+
+    def folder_exists(self, family: str) -> bool:
+        """Is there a folder for ``family`` (any case: ``Billing/``)?"""
+        if self.exports_dir is None or not self.exports_dir.is_dir():
+            return False
+        return any(child.name.lower() == family and child.is_dir() for child in self.exports_dir.iterdir())
+
+    @property
+    def loadable(self) -> bool:
+        """Does any file feed any table (or the generic profile)?"""
+        return bool(self.claimed) or any(self.files.values())
+
+
+def load_order(path: Path) -> tuple[str, str, int, str]:
+    """Sort key: by folder, then by name with a copy marker like `` (1)`` ignored, originals first."""
+    stem = re.sub(r"\s*\(\d+\)(?=\.)", "", path.name)
+    return (path.parent.as_posix(), stem, len(path.name), path.name)
+
+
+def _csv_header(path: Path) -> list[str] | None:
+    """The first CSV row of a file (None when it cannot be read as UTF-8 CSV)."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as handle:
+            return next(csv.reader(handle), None)
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error):
+        return None
+
+
+def recognise_by_header(family: str, path: Path) -> RawTable | None:
+    """The one CSV table of ``family`` whose required columns the file's header holds, else None."""
+    if not path.name.lower().endswith((".csv", ".csv.gz")):
+        return None
+    header = _csv_header(path)
+    if not header:
+        return None
+    fits = [
+        raw_table
+        for raw_table in RAW_TABLES
+        if raw_table.folder == family and raw_table.fmt == "csv" and set(raw_table.required) <= set(header)
+    ]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _no_pattern_reason(family: str, name: str) -> str:
+    patterns = ", ".join(
+        dict.fromkeys(
+            pattern for raw_table in RAW_TABLES if raw_table.folder == family for pattern in raw_table.patterns
+        )
+    )
+    lowered = name.lower()
+    hint = ""
+    if lowered.endswith((".xlsx", ".xls", ".numbers", ".ods")):
+        hint = " It is a spreadsheet workbook: save it as CSV UTF-8."
+    elif lowered.endswith(".csv"):
+        hint = " Its header fits no single table either; rename it to match a pattern."
+    else:
+        hint = " Rename it to match a pattern if it is an export."
+    return f"name matches no pattern of {family}/ ({patterns}).{hint}"
+
+
+def scan_exports(exports_dir: Path, claimed: set[str] | None = None) -> Discovery:
+    """Walk ``exports_dir`` (following symbolic links, each real folder once) and sort every entry.
+
+    ``claimed`` are relative paths the generic profile reads (``mapping.yml``): neither a raw
+    table's files nor ignored. Folder names are matched case-insensitively (``Billing/``).
+    """
+    discovery = Discovery(
+        files={raw_table.name: [] for raw_table in RAW_TABLES}, exports_dir=exports_dir, claimed=set(claimed or ())
+    )
+    if not exports_dir.is_dir():
+        return discovery
+    seen_folders: dict[str, str] = {}
+
+    def ignore(path: Path, family: str, reason: str) -> None:
+        relative = path.relative_to(exports_dir).as_posix()
+        discovery.ignored.append(IgnoredEntry(relative, family, f"{relative}: {reason}", path))
+
+    def on_error(error: OSError) -> None:
+        if error.filename:
+            path = Path(error.filename)
+            if path.is_relative_to(exports_dir) and path != exports_dir:
+                ignore(path, _family_of(path.relative_to(exports_dir)), f"cannot be read ({error.strerror})")
+
+    for folder, dirnames, filenames in os.walk(exports_dir, followlinks=True, onerror=on_error):
+        here = Path(folder)
+        relative_folder = here.relative_to(exports_dir)
+        real = os.path.realpath(here)
+        if real in seen_folders:
+            ignore(
+                here,
+                _family_of(relative_folder),
+                f"a link to a folder already read ({seen_folders[real]}/); not read twice",
+            )
+            dirnames[:] = []
+            continue
+        seen_folders[real] = relative_folder.as_posix()
+        depth = len(relative_folder.parts)
+        family = _family_of(relative_folder)
+        dirnames.sort()
+        for dirname in list(dirnames):
+            if depth == 1 and family and _matched_table(family, dirname) is not None:
+                ignore(
+                    here / dirname,
+                    family,
+                    "a folder named like an export file; nothing inside it is read as that table",
+                )
+        for filename in sorted(filenames):
+            _sort_file(discovery, exports_dir, here / filename, depth, family, ignore)
+    for paths in discovery.files.values():
+        paths.sort(key=load_order)
+    return discovery
+
+
+def _family_of(relative_folder: Path) -> str:
+    top = relative_folder.parts[0].lower() if relative_folder.parts else NO_FAMILY
+    return top if top in FAMILIES else NO_FAMILY
+
+
+def _matched_table(family: str, name: str) -> RawTable | None:
+    return table_for_file(f"{family}/{name}")
+
+
+def _sort_file(
+    discovery: Discovery,
+    exports_dir: Path,
+    path: Path,
+    depth: int,
+    family: str,
+    ignore: Callable[[Path, str, str], None],
+) -> None:
+    relative = path.relative_to(exports_dir)
+    if relative.as_posix() in discovery.claimed:
+        return
+    if depth == 0:
+        if path.name in MAPPING_FILE_NAMES:
+            return
+        ignore(
+            path,
+            NO_FAMILY,
+            f"at the top of the exports folder; move it into one of {FOLDER_LIST}",
+        )
+        return
+    if path.is_symlink() and not path.exists():
+        ignore(path, family, f"a broken symbolic link (to {os.readlink(path)}, which does not exist)")
+        return
+    if not path.is_file():
+        ignore(path, family, "not a regular file")
+        return
+    if path.name.startswith("."):
+        ignore(path, family, "a hidden file (its name starts with '.')")
+        return
+    if not family:
+        ignore(
+            path,
+            NO_FAMILY,
+            f"folder {relative.parts[0]}/ is not a source folder ({FOLDER_LIST})",
+        )
+        return
+    if depth > 1:
+        ignore(path, family, f"in a subfolder of {relative.parts[0]}/; only files directly in it are read: move it up")
+        return
+    raw_table = _matched_table(family, path.name)
+    if raw_table is not None:
+        discovery.files[raw_table.name].append(path)
+        return
+    raw_table = recognise_by_header(family, path)
+    if raw_table is not None:
+        discovery.files[raw_table.name].append(path)
+        discovery.recognised[path] = (
+            f"name matches no pattern; recognised by its header as {raw_table.name} "
+            f"(it has {', '.join(repr(column) for column in raw_table.required)})"
+        )
+        return
+    ignore(path, family, _no_pattern_reason(family, path.name))

@@ -11,7 +11,16 @@ is already loaded; not recorded again); ``duplicate_file`` (the same content und
 ``empty`` (zero bytes: nothing to load, the path's previous rows stay); ``rejected`` (a required
 column is missing, there is no header, the text is not UTF-8, the gzip is corrupt: nothing of the
 file is loaded, the message names the file and the column or byte, and the rows a previous good
-version of the path loaded stay in place).
+version of the path loaded stay in place); ``removed`` (the path is no longer in the exports folder:
+its rows, quarantine and copies records were taken out, as if it had never been dropped);
+``ignored`` and ``no_files`` (written by ``record_unread``: a file seen and not read, with why; a
+source folder nothing is read from).
+
+Duplicates: a row is a duplicate when it is an exact copy of a row of the same file or of a row
+another file loaded. A copy of another file's row is remembered (``raw._duplicate_rows``); when
+that file is corrected or removed and the row is no longer loaded, the copy's file is loaded again
+(``Loader.orphans``), so the row is never lost and no ledger row stays stale. Likewise a
+``duplicate_file`` whose original no longer holds that content loads in its own right.
 
 Idempotency: a file whose content hash is already loaded is skipped; the same content under another
 name is recorded once as ``duplicate_file``; a file whose content changed at the same path replaces
@@ -33,8 +42,10 @@ import io
 import os
 import re
 import signal
+import tempfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -42,11 +53,23 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.catalog import RAW_TABLES, RawTable, RowRule, table_for_file
+from dagster_project.ingest.catalog import (
+    FAMILIES,
+    NO_FAMILY,
+    RAW_TABLES,
+    Discovery,
+    IgnoredEntry,
+    RawTable,
+    RowRule,
+    scan_exports,
+    table,
+)
 
 RAW_SCHEMA = "raw"
 LEDGER = f"{RAW_SCHEMA}._ingest_files"
 QUARANTINE = f"{RAW_SCHEMA}._quarantine"
+DUPLICATES = f"{RAW_SCHEMA}._duplicate_rows"
+REMOVED = "removed"  # ledger status of a path no longer in the exports folder (its rows taken out)
 META_COLUMNS = ("_source_file", "_row_number", "_loaded_at", "_row_hash")
 MAX_LINE_BYTES = 64 * 1024 * 1024  # a single field may legitimately be several MB
 QUARANTINE_COLUMNS = (
@@ -194,6 +217,13 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[RawTable] = R
         )"""
     )
     con.execute(f"alter table {QUARANTINE} add column if not exists rule varchar")
+    # The rows of a file counted as exact copies of a row another file loaded: when that other file
+    # changes or goes, the copy is loaded again from this file (see ``Loader.reload_orphans``).
+    con.execute(
+        f"""create table if not exists {DUPLICATES} (
+            table_name varchar not null, source_file varchar not null, row_hash varchar not null
+        )"""
+    )
     for raw_table in tables:
         if raw_table.fmt == "csv":
             # a table no mapping names yet (generic profile) starts with its metadata columns only
@@ -208,23 +238,85 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[RawTable] = R
 
 
 def discover(exports_dir: Path) -> dict[str, list[Path]]:
-    """Every export file under ``exports_dir``, by the raw table it feeds (sorted, deterministic)."""
-    found: dict[str, list[Path]] = {raw_table.name: [] for raw_table in RAW_TABLES}
-    if not exports_dir.is_dir():
-        return found
-    for path in sorted(exports_dir.rglob("*"), key=_load_order):
-        if not path.is_file():
-            continue
-        raw_table = table_for_file(path.relative_to(exports_dir).as_posix())
-        if raw_table is not None:
-            found[raw_table.name].append(path)
-    return found
+    """Every export file under ``exports_dir``, by the raw table it feeds (sorted, deterministic).
+
+    ``catalog.scan_exports`` gives the rest: the files seen and not read, and why.
+    """
+    return scan_exports(exports_dir).files
 
 
-def _load_order(path: Path) -> tuple[str, str, int, str]:
-    """Sort key: by folder, then by name with a copy marker like `` (1)`` ignored, originals first."""
-    stem = re.sub(r"\s*\(\d+\)(?=\.)", "", path.name)
-    return (path.parent.as_posix(), stem, len(path.name), path.name)
+def load_exports(
+    con: duckdb.DuckDBPyConnection, exports_dir: Path, claimed: set[str] | None = None, log: Log | None = None
+) -> tuple[Discovery, dict[str, TableResult]]:
+    """Everything ingest does to one exports folder, in one call (the Dagster assets split it by table)."""
+    discovery = scan_exports(exports_dir, claimed)
+    loader = Loader(con, exports_dir, log=log)
+    results = {
+        name: loader.load_table(table(name), files, notes=discovery.recognised)
+        for name, files in discovery.files.items()
+        if files
+    }
+    record_unread(con, discovery, (NO_FAMILY, *FAMILIES), loader.loaded_at, log=log)
+    return discovery, results
+
+
+IGNORED = "ignored"  # ledger status of a file seen and not read (table_name: its folder family or '')
+NO_FILES = "no_files"  # ledger status of a source folder nothing is read from (source_file: 'crm/')
+
+
+def record_unread(
+    con: duckdb.DuckDBPyConnection,
+    discovery: Discovery,
+    families: Iterable[str],
+    loaded_at: datetime,
+    log: Log | None = None,
+) -> tuple[list[IgnoredEntry], list[str]]:
+    """Replace the ledger's ``ignored`` and ``no_files`` rows of ``families`` with what was seen now.
+
+    One ``ignored`` row per file (or folder named like a file) not read, with the reason; one
+    ``no_files`` row per source folder from which nothing is read. Returns both, for the caller's log.
+    """
+    families = list(families)
+    ignored = [entry for entry in discovery.ignored if entry.family in families]
+    empty = [family for family in discovery.families_without_files() if family in families]
+    ensure_tables(con, ())
+    con.execute("begin transaction")
+    con.execute(
+        f"delete from {LEDGER} where list_contains(?, status) and list_contains(?, table_name)",
+        [[IGNORED, NO_FILES], families],
+    )
+    rows = [(entry.family, entry.relative, *_stat(entry.path), IGNORED, entry.reason, loaded_at) for entry in ignored]
+    for family in empty:
+        unread = sum(1 for entry in discovery.ignored if entry.family == family)
+        if not discovery.folder_exists(family):
+            why = "the folder does not exist"
+        elif unread:
+            why = f"none of its {unread} file(s) can be read (see the 'ignored' rows)"
+        else:
+            why = "the folder is empty"
+        tables = ", ".join(raw_table.name for raw_table in RAW_TABLES if raw_table.folder == family)
+        message = f"{family}/: no export file ({why}); nothing loaded into {tables}"
+        rows.append((family, f"{family}/", None, None, NO_FILES, message, loaded_at))
+    if rows:
+        con.executemany(
+            f"""insert into {LEDGER} (table_name, source_file, file_hash, file_bytes, file_modified_at, status,
+                message, loaded_at) values (?, ?, '', ?, ?, ?, ?, ?)""",
+            rows,
+        )
+    con.execute("commit")
+    if log is not None:
+        for entry in ignored:
+            log(f"not read: {entry.reason}")
+        for row in rows[len(ignored) :]:
+            log(row[5])
+    return ignored, empty
+
+
+def _stat(path: Path) -> tuple[int | None, datetime | None]:
+    """Size and modification time of a file; (None, None) for a folder or a broken link."""
+    if not path.is_file():
+        return None, None
+    return path.stat().st_size, _file_modified_at(path)
 
 
 def file_hash(path: Path) -> str:
@@ -233,6 +325,33 @@ def file_hash(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+GLOB_CHARACTERS = frozenset("*?[]{}")
+
+
+@contextmanager
+def literal_path(path: Path) -> Iterator[Path]:
+    """A path DuckDB's readers take literally: ``path`` itself, or a link to it with a plain name.
+
+    DuckDB's ``read_csv`` treats a path string as a glob pattern and has no option to turn that off,
+    so ``exports [1].csv`` would read ``exports 1.csv``. A path holding a glob character is read
+    through a symbolic link named ``export<suffixes>`` (the suffixes keep ``.gz`` detection) in a
+    private temporary folder, removed afterwards.
+    """
+    if not GLOB_CHARACTERS.intersection(str(path)):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="journey_ingest_") as folder:
+        suffixes = "".join(suffix for suffix in path.suffixes[-2:] if re.fullmatch(r"\.[A-Za-z0-9]+", suffix))
+        link = Path(folder) / f"export{suffixes}"
+        if GLOB_CHARACTERS.intersection(str(link)):
+            raise FileRejected(
+                f"{path.name}: the name holds a glob character and the temporary folder {folder} does too; "
+                "set TMPDIR to a plain folder"
+            )
+        link.symlink_to(path.resolve())
+        yield link
 
 
 def _open_binary(path: Path) -> io.BufferedIOBase:
@@ -320,6 +439,75 @@ def _existing_columns(con: duckdb.DuckDBPyConnection, table_name: str) -> set[st
 
 def _file_modified_at(path: Path) -> datetime:
     return datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+
+
+MAX_QUOTE_REPAIRS = 20
+QUOTE_MARKER = "\x01journey-unclosed-quote-"
+
+
+@dataclass(frozen=True)
+class CsvReject:
+    """A record DuckDB's CSV reader could not parse: its record line, byte offset, reason and text."""
+
+    line: int
+    byte: int
+    reason: str
+    text: str
+
+    @property
+    def absorbed(self) -> int:
+        """How many physical lines after its first this record swallowed (0: a one-line record)."""
+        return self.text.strip("\r\n").count("\n")
+
+
+def _replace_first_lines(
+    source: Path, target: Path, rejects: list[CsvReject], marker: str, width: int
+) -> dict[str, CsvReject]:
+    """Copy ``source`` to ``target`` with the first physical line of each reject replaced by a marker line.
+
+    The marker line has ``width`` + 1 fields, so the reader always rejects it (too many columns).
+    DuckDB's reported byte offset is approximate (off by a byte or two around byte-order marks and
+    CRLF), so the line's own text is looked for near it. Returns marker text → reject, for the lines
+    found and replaced. The copy is streamed in blocks: no per-row work in Python.
+    """
+    cuts: list[tuple[int, int, str, bytes, CsvReject]] = []
+    with _open_binary(source) as handle:
+        for index, reject in enumerate(sorted(rejects, key=lambda item: item.byte)):
+            first = reject.text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r").encode("utf-8")
+            start = max(0, reject.byte - 16)
+            handle.seek(start)
+            window = handle.read(len(first) + 34)
+            found = window.find(first) if first else -1
+            if found < 0:
+                continue
+            begin = start + found
+            rest = window[found + len(first) :]
+            newline = b"\r\n" if rest.startswith(b"\r\n") else b"\n" if rest.startswith(b"\n") else b""
+            end = begin + len(first) + len(newline)
+            if cuts and begin < cuts[-1][1]:
+                continue
+            cuts.append((begin, end, f"{marker}{index}" + ",x" * width, newline or b"\n", reject))
+        handle.seek(0)
+        position = 0
+        with target.open("wb") as out:
+            for begin, end, text, newline, _ in cuts:
+                _copy_bytes(handle, out, begin - position)
+                out.write(text.encode("utf-8") + newline)  # the file's own line ending: the reader detects it
+                handle.seek(end)
+                position = end
+            _copy_bytes(handle, out, None)
+    return {text: reject for _, _, text, _, reject in cuts}
+
+
+def _copy_bytes(handle: io.BufferedIOBase, out: io.BufferedIOBase, count: int | None) -> None:
+    """Copy ``count`` bytes (all that is left when None) from ``handle`` to ``out`` in 1 MiB blocks."""
+    while count is None or count > 0:
+        block = handle.read(1 << 20 if count is None else min(count, 1 << 20))
+        if not block:
+            return
+        out.write(block)
+        if count is not None:
+            count -= len(block)
 
 
 class RowRules:
@@ -411,36 +599,127 @@ class Loader:
         self.loaded_at = datetime.now(UTC).replace(tzinfo=None)
         self.future_tolerance = timedelta(hours=float(quality_var("quality_future_tolerance_hours")))
         self._transaction_open = False
+        self._note = ""
         ensure_tables(con)
 
     # -- public ---------------------------------------------------------------------------
-    def load_table(self, raw_table: RawTable, files: list[Path]) -> TableResult:
+    def load_table(self, raw_table: RawTable, files: list[Path], notes: dict[Path, str] | None = None) -> TableResult:
+        """Load ``files`` in order; ``notes`` (e.g. how discovery placed a file) go to the ledger message."""
         result = TableResult(table=raw_table.name)
+        result.files += self.remove_missing(raw_table, files)
         for index, path in enumerate(files, start=1):
-            file_result = self.load_file(raw_table, path)
+            file_result = self.load_file(raw_table, path, note=(notes or {}).get(path, ""))
             result.files.append(file_result)
-            self.log(
-                f"[{raw_table.name}] {index}/{len(files)} {file_result.source_file}: {file_result.status}"
-                + (
-                    f" read={file_result.rows_read} loaded={file_result.rows_loaded}"
-                    f" quarantined={file_result.rows_quarantined}"
-                    f" duplicates={file_result.rows_duplicated}"
-                    if file_result.status == "loaded"
-                    else ""
-                )
-                + (f" — {file_result.message}" if file_result.message else "")
-            )
+            self._log_result(raw_table, f"{index}/{len(files)}", file_result)
+        by_relative = {path.relative_to(self.exports_dir).as_posix(): path for path in files}
+        for relative in self.orphans(raw_table):
+            # checked again: loading one orphan may give another its original back
+            if relative in by_relative and relative in self.orphans(raw_table):
+                path = by_relative[relative]
+                file_result = self.load_file(raw_table, path, note=(notes or {}).get(path, ""), force=True)
+                result.files = [file_result if item.source_file == relative else item for item in result.files]
+                self._log_result(raw_table, "again (the rows it duplicated are gone)", file_result)
         result.total_rows = self.con.execute(f"select count(*) from {RAW_SCHEMA}.{raw_table.name}").fetchall()[0][0]
         return result
 
-    def load_file(self, raw_table: RawTable, path: Path) -> FileResult:
+    def _log_result(self, raw_table: RawTable, position: str, file_result: FileResult) -> None:
+        self.log(
+            f"[{raw_table.name}] {position} {file_result.source_file}: {file_result.status}"
+            + (
+                f" read={file_result.rows_read} loaded={file_result.rows_loaded}"
+                f" quarantined={file_result.rows_quarantined}"
+                f" duplicates={file_result.rows_duplicated}"
+                if file_result.status == "loaded"
+                else ""
+            )
+            + (f" — {file_result.message}" if file_result.message else "")
+        )
+
+    def remove_missing(self, raw_table: RawTable, files: list[Path]) -> list[FileResult]:
+        """Take out the rows of every path this table loaded that is no longer among ``files``.
+
+        The exports folder is the truth: a file deleted (or renamed, or no longer matching) leaves
+        the warehouse as if it had never been dropped, one transaction per path, and the ledger keeps
+        one ``removed`` row saying so. Copies of its rows that other files hold load again
+        (``orphans``).
+        """
+        present = {path.relative_to(self.exports_dir).as_posix() for path in files}
+        known = self.con.execute(
+            f"select distinct source_file from {LEDGER} where table_name = ? and status <> ? order by 1",
+            [raw_table.name, REMOVED],
+        ).fetchall()
+        results = []
+        for (relative,) in known:
+            if relative in present:
+                continue
+            self._begin()
+            rows = self._forget(raw_table, relative, statuses=None)
+            message = (
+                f"{relative}: no longer in the exports folder; its {rows} row(s) were taken out of "
+                f"raw.{raw_table.name} (drop the file again to load it)"
+            )
+            self.con.execute(
+                f"""insert into {LEDGER} (table_name, source_file, file_hash, status, message, loaded_at)
+                values (?, ?, '', ?, ?, ?)""",
+                [raw_table.name, relative, REMOVED, message, self.loaded_at],
+            )
+            self.con.execute("commit")
+            self._transaction_open = False
+            results.append(FileResult(relative, REMOVED, message=message))
+            self._log_result(raw_table, "gone", results[-1])
+        return results
+
+    def _forget(self, raw_table: RawTable, relative: str, statuses: list[str] | None) -> int:
+        """Within the open transaction: delete a path's rows, quarantine, duplicate records and ledger rows
+        (of ``statuses``, or all); the number of raw rows deleted."""
+        target = f"{RAW_SCHEMA}.{raw_table.name}"
+        rows = self.con.execute(f"select count(*) from {target} where _source_file = ?", [relative]).fetchall()[0][0]
+        self.con.execute(f"delete from {target} where _source_file = ?", [relative])
+        for table_name in (QUARANTINE, DUPLICATES):
+            self.con.execute(
+                f"delete from {table_name} where table_name = ? and source_file = ?", [raw_table.name, relative]
+            )
+        condition, parameters = ("", []) if statuses is None else (" and list_contains(?, status)", [statuses])
+        self.con.execute(
+            f"delete from {LEDGER} where table_name = ? and source_file = ?{condition}",
+            [raw_table.name, relative, *parameters],
+        )
+        return int(rows)
+
+    def orphans(self, raw_table: RawTable) -> list[str]:
+        """Paths to load again: rows counted as copies of a row that is no longer loaded, or content
+        recorded as a ``duplicate_file`` of a file that no longer holds it."""
+        target = f"{RAW_SCHEMA}.{raw_table.name}"
+        rows = self.con.execute(
+            f"""select distinct source_file from {DUPLICATES} as copies
+            where table_name = ?
+              and not exists (select 1 from {target} as loaded where loaded._row_hash = copies.row_hash)
+            union
+            select source_file from {LEDGER} as copies
+            where table_name = ? and status = 'duplicate_file' and not exists (
+                select 1 from {LEDGER} as original
+                where original.table_name = copies.table_name and original.file_hash = copies.file_hash
+                  and original.status in ('loaded', 'empty') and original.source_file <> copies.source_file
+            )
+            order by 1""",
+            [raw_table.name, raw_table.name],
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def load_file(self, raw_table: RawTable, path: Path, note: str = "", force: bool = False) -> FileResult:
+        """Load one file (see the module docstring); ``force`` loads it even when its content is unchanged."""
         relative = path.relative_to(self.exports_dir).as_posix()
+        self._note = note
         digest = file_hash(path)
         known = self.con.execute(
             f"select source_file, status from {LEDGER} where table_name = ? and file_hash = ? "
             "and status in ('loaded', 'duplicate_file', 'empty')",
             [raw_table.name, digest],
         ).fetchall()
+        originals = [source for source, status in known if status in ("loaded", "empty") and source != relative]
+        if force or (not originals and (relative, "duplicate_file") in known):
+            # loaded again on purpose, or a copy whose original no longer holds this content
+            known = [(source, status) for source, status in known if source != relative]
         if any(source == relative for source, _ in known):
             # Back to content already loaded: an earlier rejection of this path no longer holds.
             self.con.execute(
@@ -451,7 +730,11 @@ class Loader:
         if any(status in ("loaded", "empty") for _, status in known):
             original = next(source for source, status in known if status in ("loaded", "empty"))
             message = f"same content as {original}; not loaded again"
+            self._begin()
+            self._forget(raw_table, relative, statuses=["loaded", "rejected", "empty", REMOVED])
             self._record(raw_table, FileResult(relative, "duplicate_file", message=message), digest, path)
+            self.con.execute("commit")
+            self._transaction_open = False
             return FileResult(relative, "duplicate_file", message=message)
         if path.stat().st_size == 0:
             result = FileResult(
@@ -461,10 +744,11 @@ class Loader:
             return result
         try:
             encoding = check_encoding(path, relative)
-            if raw_table.fmt == "csv":
-                result = self._load_csv(raw_table, path, relative, digest, encoding)
-            else:
-                result = self._load_jsonl(raw_table, path, relative, digest, encoding)
+            with literal_path(path) as readable:
+                if raw_table.fmt == "csv":
+                    result = self._load_csv(raw_table, path, relative, digest, encoding, readable)
+                else:
+                    result = self._load_jsonl(raw_table, path, relative, digest, encoding, readable)
         except FileRejected as rejection:
             result = FileResult(relative, "rejected", message=str(rejection))
             if self._transaction_open:
@@ -474,7 +758,9 @@ class Loader:
         return result
 
     # -- formats --------------------------------------------------------------------------
-    def _load_csv(self, raw_table: RawTable, path: Path, relative: str, digest: str, encoding: str) -> FileResult:
+    def _load_csv(
+        self, raw_table: RawTable, path: Path, relative: str, digest: str, encoding: str, readable: Path
+    ) -> FileResult:
         header = read_csv_header(path)
         if not header:
             raise FileRejected(f"{relative}: no header row; expected columns {', '.join(raw_table.required)}")
@@ -492,42 +778,104 @@ class Loader:
             if name not in existing:
                 self.con.execute(f"alter table {RAW_SCHEMA}.{raw_table.name} add column {_quote(name)} varchar")
         columns = "{" + ", ".join(f"{_literal(name)}: 'VARCHAR'" for name in names) + "}"
-        reader = (
-            f"read_csv({_literal(str(path))}, columns={columns}, header=false, skip=1, delim=',', "
-            f"quote='\"', escape='\"', auto_detect=false, store_rejects=true, "
-            f"rejects_table='_rejects', rejects_scan='_rejects_scan', max_line_size={MAX_LINE_BYTES})"
-        )
         row_text = " || chr(31) || ".join(f"coalesce({_quote(name)}, chr(30))" for name in names)
         # The row as CSV text again, for the quarantine of rows a row-level rule rejects.
         csv_text = " || ',' || ".join(
             f"coalesce('\"' || replace({_quote(name)}, '\"', '\"\"') || '\"', '')" for name in names
         )
+
+        def read(source: Path) -> list[CsvReject]:
+            reader = (
+                f"read_csv({_literal(str(source))}, columns={columns}, header=false, skip=1, delim=',', "
+                f"quote='\"', escape='\"', auto_detect=false, store_rejects=true, "
+                f"rejects_table='_rejects', rejects_scan='_rejects_scan', max_line_size={MAX_LINE_BYTES})"
+            )
+            self.con.execute(
+                f"create or replace temp table _incoming as select *, ordinality as _ordinal, "
+                f"md5({row_text}) as _row_hash from {reader} with ordinality"
+            )
+            return self._csv_rejects()
+
         self._begin()
-        self.con.execute(
-            f"create or replace temp table _incoming as select *, ordinality as _ordinal, "
-            f"md5({row_text}) as _row_hash from {reader} with ordinality"
-        )
-        rejects = self._csv_rejects(path)
+        rejects = read(readable)
+        with tempfile.TemporaryDirectory(prefix="journey_ingest_") as folder:
+            rejects = self._reread_after_unclosed_quotes(readable, Path(folder), rejects, read, len(names))
         select_list = ", ".join(_quote(name) for name in names)
         rules = RowRules(raw_table, names, _file_modified_at(path), self.future_tolerance)
-        return self._finish(raw_table, relative, digest, path, select_list, rejects, rules, encoding, raw_text=csv_text)
+        quarantine = [(reject.line, reject.reason, reject.text, "unparseable_row") for reject in rejects]
+        return self._finish(
+            raw_table, relative, digest, path, select_list, quarantine, rules, encoding, raw_text=csv_text
+        )
 
-    def _csv_rejects(self, path: Path) -> list[tuple[int, str, str, str]]:
-        """(line, reason, raw text, rule) of each record the CSV reader could not parse, one per line."""
+    def _reread_after_unclosed_quotes(
+        self,
+        readable: Path,
+        folder: Path,
+        rejects: list[CsvReject],
+        read: Callable[[Path], list[CsvReject]],
+        width: int,
+    ) -> list[CsvReject]:
+        """Give back the good rows an unclosed quote swallowed.
+
+        A quote that is opened and never closed makes DuckDB read the following physical lines as
+        part of the same field, up to the next quote: one quarantined record that holds good rows.
+        Each such record's first physical line (where the quote opens) is replaced, in a private
+        copy of the file, by a marker line the reader rejects on its own, and the copy is read again:
+        the absorbed lines now parse as the rows they are. The marker's quarantine row gets back the
+        bad line's text, with a reason that says how many lines it had absorbed. Repeated (at most
+        ``MAX_QUOTE_REPAIRS`` times) while a record still spans lines. A record that legitimately
+        spans lines (a quoted line break) but is broken otherwise is treated the same way.
+        """
+        repaired: dict[str, CsvReject] = {}
+        source = readable
+        for attempt in range(1, MAX_QUOTE_REPAIRS + 1):
+            spanning = [reject for reject in rejects if reject.absorbed and reject.text not in repaired]
+            if not spanning:
+                break
+            copy = folder / f"repaired_{attempt}.csv"
+            cuts = _replace_first_lines(source, copy, spanning, f"{QUOTE_MARKER}{attempt}:", width)
+            if not cuts:
+                break
+            for marker, reject in cuts.items():
+                repaired[marker] = reject
+            source = copy
+            rejects = read(source)
+        result = []
+        for reject in rejects:
+            original = repaired.get(reject.text.strip("\r\n"))
+            if original is None:
+                result.append(reject)
+                continue
+            first_line = original.text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
+            reason = (
+                f"{original.reason}; an unclosed quote in this row had absorbed the next {original.absorbed} "
+                "physical line(s), which were read again as rows of their own"
+            )
+            result.append(CsvReject(reject.line, reject.byte, reason, first_line))
+        return result
+
+    def _csv_rejects(self) -> list[CsvReject]:
+        """Each record the CSV reader could not parse, one per record."""
         try:
             rows = self.con.execute(
-                "select line, string_agg(distinct error_type || coalesce(': ' || column_name, ''), '; '), "
+                "select line, min(line_byte_position), "
+                "string_agg(distinct error_type || coalesce(': ' || column_name, ''), '; '), "
                 "any_value(csv_line) from _rejects group by line order by line"
             ).fetchall()
         except duckdb.CatalogException:
             return []
         self.con.execute("drop table if exists _rejects")
         self.con.execute("drop table if exists _rejects_scan")
-        return [(int(line), f"unparseable CSV row ({reason})", text, "unparseable_row") for line, reason, text in rows]
+        return [
+            CsvReject(int(line), int(byte or 0), f"unparseable CSV row ({reason})", text)
+            for line, byte, reason, text in rows
+        ]
 
-    def _load_jsonl(self, raw_table: RawTable, path: Path, relative: str, digest: str, encoding: str) -> FileResult:
+    def _load_jsonl(
+        self, raw_table: RawTable, path: Path, relative: str, digest: str, encoding: str, readable: Path
+    ) -> FileResult:
         reader = (
-            f"read_csv({_literal(str(path))}, columns={{'line': 'VARCHAR'}}, header=false, delim=chr(1), "
+            f"read_csv({_literal(str(readable))}, columns={{'line': 'VARCHAR'}}, header=false, delim=chr(1), "
             f"quote='', escape='', auto_detect=false, strict_mode=false, null_padding=true, "
             f"max_line_size={MAX_LINE_BYTES})"
         )
@@ -609,9 +957,10 @@ class Loader:
         duplicates, quarantine, record in the ledger, commit."""
         target = f"{RAW_SCHEMA}.{raw_table.name}"
         self.con.execute(f"delete from {target} where _source_file = ?", [relative])
-        self.con.execute(
-            f"delete from {QUARANTINE} where table_name = ? and source_file = ?", [raw_table.name, relative]
-        )
+        for table_name in (QUARANTINE, DUPLICATES):
+            self.con.execute(
+                f"delete from {table_name} where table_name = ? and source_file = ?", [raw_table.name, relative]
+            )
         # Data row numbers: the reader's ordinal skips rejected records, so shift it past them.
         rejected_rows = sorted(reject[0] - header_lines for reject in rejects) if reader_skips_rejects else []
         self.con.execute("create or replace temp table _rejected_rows (row_number bigint, gap bigint)")
@@ -626,20 +975,26 @@ class Loader:
                    incoming._ordinal + (select count(*) from _rejected_rows where gap < incoming._ordinal)
                        as _row_number,
                    {rules.violation()} as _violation,
-                   {rules.rule()} as _rule
+                   {rules.rule()} as _rule,
+                   incoming._row_hash in (select _row_hash from {target}) as _in_other_file
             from _incoming as incoming"""
         )
         # Duplicates are judged among the rows that pass the rules: every broken row is quarantined.
         self.con.execute(
-            f"""create or replace temp table _numbered as
+            """create or replace temp table _numbered as
             select checked.*,
                    checked._violation is null and (
                        row_number() over (
                            partition by checked._row_hash, checked._violation is null order by checked._ordinal
                        ) > 1
-                       or checked._row_hash in (select _row_hash from {target})
-                   ) as _is_duplicate
+                       or checked._in_other_file
+                   ) as _is_duplicate,
+                   checked._violation is null and checked._in_other_file as _copies_another_file
             from _checked as checked"""
+        )
+        self.con.execute(
+            f"insert into {DUPLICATES} select distinct ?, ?, _row_hash from _numbered where _copies_another_file",
+            [raw_table.name, relative],
         )
         loaded_at = self.loaded_at
         self.con.execute(
@@ -675,6 +1030,7 @@ class Loader:
         loaded, duplicated, broken = int(counts[0]), int(counts[1]), int(counts[2])
         quarantined = len(rejects) + broken
         notes = ["UTF-8 byte-order mark at the start (ignored)"] if encoding == "utf-8-bom" else []
+        notes += [self._note] if self._note else []
         result = FileResult(
             relative,
             "loaded",
@@ -694,7 +1050,7 @@ class Loader:
     def _record(self, raw_table: RawTable, result: FileResult, digest: str, path: Path) -> None:
         # The ledger keeps one row per path and outcome: the content now loaded from it, the
         # latest rejection of it, its duplicate-file record, its latest empty drop.
-        replaced = ["loaded", "rejected"] if result.status == "loaded" else [result.status]
+        replaced = [result.status, REMOVED] + (["rejected", "duplicate_file"] if result.status == "loaded" else [])
         self.con.execute(
             f"delete from {LEDGER} where table_name = ? and source_file = ? and list_contains(?, status)",
             [raw_table.name, result.source_file, replaced],

@@ -1,5 +1,7 @@
 -- One row per export file and outcome: what was read, loaded, quarantined (and why) and skipped as
--- a duplicate. read = loaded + quarantined + duplicated holds for every file (tests/audit).
+-- a duplicate; and every file seen and not read (status ignored, with why) and every source folder
+-- nothing is read from (status no_files). read = loaded + quarantined + duplicated holds for every
+-- file (tests/audit).
 with
 
 ledger as (
