@@ -31,6 +31,7 @@ EXPECTED = {
         "int_nps_responses_scored",
         "int_product_events",
         "int_product_users",
+        "int_record_version_conflicts",
         "int_subscription_periods",
         "int_support_tickets",
         "int_support_tickets_scored",

@@ -39,6 +39,7 @@ from tests.reference.revenue import (
     normalize_domain,
     normalize_email,
     parse_time,
+    plausible_time,
     read_csv,
     read_jsonl,
 )
@@ -544,7 +545,7 @@ class JourneyReference:
             ticket_id=ticket_id,
             account_id=value("account_id"),
             created_at=created_at,
-            solved_at=parse_time(value("solved_at")),
+            solved_at=plausible_time(parse_time(value("solved_at")), created_at),
             priority=priority,
             channel=normalize_channel((value("channel") or "").lower() or None),
             tags=tags,
@@ -597,7 +598,12 @@ class JourneyReference:
             ticket_id=ticket_id,
             account_id=account,
             created_at=created_at,
-            solved_at=parse_time(metric.get("solved_at")) or parse_time(row.get("Solved at")),
+            # an impossible solve time (1900, or before creation) is no solve (DECISIONLOG, item 6)
+            solved_at=plausible_time(
+                plausible_time(parse_time(metric.get("solved_at")))
+                or plausible_time(parse_time(row.get("Solved at")), parse_time(row.get("Created at"))),
+                created_at,
+            ),
             priority=priority,
             channel=channel,
             tags=tags,

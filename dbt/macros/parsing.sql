@@ -20,6 +20,19 @@
     )
 {%- endmacro %}
 
+{#- A time that cannot be real is null (issue 10, item 6): before var quality_min_plausible_date
+    (Zendesk writes `1900-01-01 00:00:00` as the solve time of unsolved tickets) or, when given,
+    before `not_before` (the record's creation). The raw suites warn naming the rows. -#}
+{% macro plausible_time(expression, not_before=none) -%}
+    case
+        when {{ expression }} < cast('{{ var("quality_min_plausible_date") }}' as timestamp) then null
+        {%- if not_before is not none %}
+        when {{ expression }} < {{ not_before }} then null
+        {%- endif %}
+        else {{ expression }}
+    end
+{%- endmacro %}
+
 {#- A unix-seconds number (as the Stripe API writes times) to a UTC timestamp. -#}
 {% macro from_unix_seconds(expression) -%}
     {{ return(adapter.dispatch('from_unix_seconds', 'journey_warehouse')(expression)) }}
@@ -40,6 +53,22 @@
 
 {% macro duckdb__json_text(column, path) -%}
     ({{ column }} ->> '$.{{ path }}')
+{%- endmacro %}
+
+{#- A time given as unix seconds (as Stripe writes it) or as text (ISO 8601, as some extractors
+    rewrite it): a UTC timestamp, null when neither. -#}
+{% macro parse_unix_or_text_time(expression) -%}
+    coalesce({{ from_unix_seconds(expression) }}, {{ parse_timestamp(expression) }})
+{%- endmacro %}
+
+{#- An amount in whole minor units (cents), never rounded: null when it is not a number (`null`,
+    `"abc"`, `"29,00"`) or has a fraction of a minor unit (`2900.5`). The raw suite stripe_invoices
+    fails on such recurring lines, naming file and row (critical: MRR would be wrong unseen). -#}
+{% macro parse_minor_units(expression) -%}
+    case
+        when try_cast(trim({{ expression }}) as decimal(38, 6)) = floor(try_cast(trim({{ expression }}) as decimal(38, 6)))
+            then cast(try_cast(trim({{ expression }}) as decimal(38, 6)) as bigint)
+    end
 {%- endmacro %}
 
 {#- A JSON array inside a JSON column, as a list of JSON values. -#}
@@ -70,7 +99,145 @@
     try_cast(replace(trim({{ expression }}), ',', '') as {{ type }})
 {%- endmacro %}
 
-{#- Keep the latest version of each record: the latest load, then the latest file name, then the last row. -#}
+{#- Record versions (issue 10, item 3; DECISIONLOG "Which version of a record wins").
+    When the same id arrives in several files, the record's own version decides, never the order
+    files were loaded in or their names: the entity's version keys (descending, e.g. an invoice's
+    status rank then `created`; a ticket's `updated_at`), then the export's own time (the file's
+    modification time from the ingest ledger), then the row's content hash, so the winner is the same
+    whatever the load order or the file names (`name (1).jsonl` neither wins nor loses by sorting). -#}
+
+{#- The raw rows of a table with `_file_modified_at`, the export's own time, from the ledger. -#}
+{% macro with_export_time(relation, table_name) -%}
+    select
+        source_rows.*,
+        ledger.file_modified_at as _file_modified_at
+    from {{ relation }} as source_rows
+    left join (
+        select source_file, max(file_modified_at) as file_modified_at
+        from {{ source('ingest', '_ingest_files') }}
+        where table_name = '{{ table_name }}' and status = 'loaded'
+        group by source_file
+    ) as ledger
+        on source_rows._source_file = ledger.source_file
+{%- endmacro %}
+
+{#- The order that ranks versions of one record, best first. `version_columns` are columns of the
+    CTE holding the version keys, most significant first. -#}
+{% macro record_version_order(version_columns, prefix='') -%}
+    {%- for column in version_columns %}{{ prefix }}{{ column }} desc nulls last, {% endfor -%}
+    {{ prefix }}_file_modified_at desc nulls last, {{ prefix }}_row_hash desc, {{ prefix }}_source_file asc, {{ prefix }}_row_number asc
+{%- endmacro %}
+
+{#- The CTEs that keep the winning version of each record of `relation` (a CTE with `id_column`,
+    the `version_columns`, `_file_modified_at`, `_row_hash`, `_source_file`, `_row_number`), ending in
+    a CTE named `name`: the winner's columns (minus the version keys and `_row_hash`) plus
+      _versions_seen           distinct contents seen for the id (1: no conflict);
+      _superseded_source_file  where the best losing version (other content) was, and its row;
+      _superseded_row_number
+      _version_decided_by      which key decided against it: a version column's name,
+                               `export_time` (the files' modification times) or `content_hash`.
+    Use after `with ... <relation> as (...),`; `name` names the last CTE (and prefixes the others). -#}
+{% macro winning_versions(relation, id_column, version_columns, name='winning_versions') -%}
+{{ name }}__ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by {{ id_column }} order by {{ record_version_order(version_columns) }}
+        ) as _version_rank,
+        count(distinct _row_hash) over (partition by {{ id_column }}) as _versions_seen
+    from {{ relation }}
+    where {{ id_column }} is not null
+
+),
+
+{{ name }}__best as (
+
+    select * from {{ name }}__ranked where _version_rank = 1
+
+),
+
+{{ name }}__runner_up as (
+
+    select
+        ranked.{{ id_column }} as _runner_up_id,
+        ranked._source_file as _runner_up_source_file,
+        ranked._row_number as _runner_up_row_number,
+        {%- for column in version_columns %}
+        ranked.{{ column }} as _runner_up_{{ column }},
+        {%- endfor %}
+        ranked._file_modified_at as _runner_up_file_modified_at
+    from {{ name }}__ranked as ranked
+    inner join {{ name }}__best as best
+        on ranked.{{ id_column }} = best.{{ id_column }}
+        and ranked._row_hash <> best._row_hash
+    qualify row_number() over (partition by ranked.{{ id_column }} order by ranked._version_rank) = 1
+
+),
+
+{{ name }} as (
+
+    select
+        best.* exclude (_version_rank, _row_hash, _file_modified_at{% for column in version_columns %}, {{ column }}{% endfor %}),
+        runner_up._runner_up_source_file as _superseded_source_file,
+        runner_up._runner_up_row_number as _superseded_row_number,
+        case
+            when runner_up._runner_up_id is null then null
+            {%- for column in version_columns %}
+            when best.{{ column }} is distinct from runner_up._runner_up_{{ column }} then '{{ column }}'
+            {%- endfor %}
+            when best._file_modified_at is distinct from runner_up._runner_up_file_modified_at then 'export_time'
+            else 'content_hash'
+        end as _version_decided_by
+    from {{ name }}__best as best
+    left join {{ name }}__runner_up as runner_up
+        on best.{{ id_column }} = runner_up._runner_up_id
+
+)
+{%- endmacro %}
+
+{#- Stripe invoice statuses ranked by how far along an invoice is: draft < open < paid/void/uncollectible. -#}
+{% macro stripe_invoice_status_rank(expression) -%}
+    case lower({{ expression }})
+        when 'draft' then 0
+        when 'open' then 1
+        when 'paid' then 2
+        when 'void' then 2
+        when 'uncollectible' then 2
+    end
+{%- endmacro %}
+
+{#- Stripe subscription statuses ranked: an ended subscription is further than a live one. -#}
+{% macro stripe_subscription_status_rank(expression) -%}
+    case lower({{ expression }})
+        when 'incomplete' then 0
+        when 'trialing' then 1
+        when 'active' then 2
+        when 'past_due' then 2
+        when 'unpaid' then 2
+        when 'paused' then 2
+        when 'canceled' then 3
+        when 'incomplete_expired' then 3
+    end
+{%- endmacro %}
+
+{#- A column of a raw CSV table that the tool may or may not export (HubSpot's `Last Modified Date`):
+    the quoted column when the table has it, else a typed null. -#}
+{% macro optional_column(relation, column_name) -%}
+    {%- set found = false -%}
+    {%- if execute -%}
+        {%- set names = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+        {%- set found = column_name in names -%}
+    {%- endif -%}
+    {%- if found -%}
+        "{{ column_name | replace('"', '""') }}"
+    {%- else -%}
+        cast(null as varchar)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Load order, for tables without a record version yet (generic profile, NPS): the latest load,
+    then the latest file name, then the last row. -#}
 {% macro latest_record_order() -%}
     _loaded_at desc, _source_file desc, _row_number desc
 {%- endmacro %}

@@ -15,7 +15,11 @@ Use::
 
 Where the spec leaves a choice open, this follows the decision log (dbt/DECISIONLOG.md): identity
 ties go to the earliest created contact/company; zero-decimal currencies are not divided by 100;
-credits never make an account's MRR negative; a period that ends where it starts is no revenue.
+credits never make an account's MRR negative; a period that ends where it starts is kept (it counts
+under any_overlap only). When an id is in several files its own version wins (``winning_versions``):
+Stripe invoices by status rank then ``created``, customers by ``created``, subscriptions by status
+rank then ``created``, HubSpot records by ``Last Modified Date``; then the file's modification
+time; then the content — never the order files were read in.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import io
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -104,6 +108,17 @@ def parse_time(text: object) -> datetime | None:
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed
+
+
+MIN_PLAUSIBLE_TIME = datetime(2000, 1, 1)  # dbt var quality_min_plausible_date
+
+
+def plausible_time(moment: datetime | None, not_before: datetime | None = None) -> datetime | None:
+    """A time that can be real: None when before 2000-01-01 (Zendesk's 1900-01-01 means "never") or
+    before ``not_before`` (the record's creation)."""
+    if moment is None or moment < MIN_PLAUSIBLE_TIME or (not_before is not None and moment < not_before):
+        return None
+    return moment
 
 
 def parse_number(text: object) -> Fraction | None:
@@ -186,6 +201,90 @@ def latest_by(records: Iterable[dict], key: str) -> dict[str, dict]:
             continue
         latest[str(record_id).strip()] = record
     return latest
+
+
+INVOICE_STATUS_RANK = {"draft": 0, "open": 1, "paid": 2, "void": 2, "uncollectible": 2}
+SUBSCRIPTION_STATUS_RANK = {
+    "incomplete": 0, "trialing": 1, "active": 2, "past_due": 2, "unpaid": 2, "paused": 2,
+    "canceled": 3, "incomplete_expired": 3,
+}  # fmt: skip
+
+
+def _integer(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def stripe_version(status_rank: dict[str, int] | None) -> Callable[[dict], tuple]:
+    """A Stripe object's version: its status's rank (when ranked), then `created`."""
+
+    def version(record: dict) -> tuple:
+        keys = [_integer(record.get("created"))]
+        if status_rank is not None:
+            keys.insert(0, status_rank.get(str(record.get("status") or "").lower()))
+        return tuple(keys)
+
+    return version
+
+
+def hubspot_version(row: dict) -> tuple:
+    return (parse_time(row.get("Last Modified Date")),)
+
+
+def _descending_key(version: tuple, modified: datetime, content: str) -> tuple:
+    """Sort key, best version first: each key descending with missing values last, then the
+    file's modification time, then the content (descending)."""
+    parts: list = []
+    for value in version:
+        parts += [value is None, _Reverse(value)]
+    return (*parts, _Reverse(modified), _Reverse(content))
+
+
+class _Reverse:
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Reverse) and self.value == other.value
+
+    def __lt__(self, other: _Reverse) -> bool:
+        if self.value is None or other.value is None:
+            return False
+        return self.value > other.value  # type: ignore[operator]
+
+
+def winning_versions(
+    rows: Iterable[tuple[Path, str, dict]], key: str, version: Callable[[dict], tuple]
+) -> dict[str, dict]:
+    """Of each id's versions (``(file, content, record)``), the one the record's own version picks."""
+    best: dict[str, tuple] = {}
+    for path, content, record in rows:
+        record_id = str(record.get(key) or "").strip()
+        if not record_id:
+            continue
+        rank = _descending_key(version(record), datetime.fromtimestamp(path.stat().st_mtime, UTC), content)
+        if record_id not in best or rank < best[record_id][0]:
+            best[record_id] = (rank, record)
+    return {record_id: record for record_id, (_, record) in best.items()}
+
+
+def jsonl_versions(paths: Iterable[Path]) -> Iterator[tuple[Path, str, dict]]:
+    for path in paths:
+        with _text(path) as handle:
+            for line in handle:
+                line = line.strip()
+                if line:
+                    record = json.loads(line)
+                    if isinstance(record, dict):
+                        yield path, line, record
+
+
+def csv_versions(paths: Iterable[Path]) -> Iterator[tuple[Path, str, dict[str, str]]]:
+    for path in paths:
+        for row in read_csv([path]):
+            yield path, json.dumps(row, sort_keys=True), row
 
 
 def normalize_email(text: object) -> str | None:
@@ -374,11 +473,27 @@ class Exports:
         mapping = _read_mapping(root)
         return cls(
             root=root,
-            companies=latest_by(read_csv(_files(root, "crm", ("*companies*.csv", "*companies*.csv.gz"))), "Record ID"),
-            contacts=latest_by(read_csv(_files(root, "crm", ("*contacts*.csv", "*contacts*.csv.gz"))), "Record ID"),
-            customers=latest_by(read_jsonl(_files(root, "billing", _jsonl_patterns("customers"))), "id"),
-            invoices=latest_by(read_jsonl(_files(root, "billing", _jsonl_patterns("invoices"))), "id"),
-            subscriptions=latest_by(read_jsonl(_files(root, "billing", _jsonl_patterns("subscriptions"))), "id"),
+            companies=winning_versions(
+                csv_versions(_files(root, "crm", ("*companies*.csv", "*companies*.csv.gz"))),
+                "Record ID",
+                hubspot_version,
+            ),
+            contacts=winning_versions(
+                csv_versions(_files(root, "crm", ("*contacts*.csv", "*contacts*.csv.gz"))), "Record ID", hubspot_version
+            ),
+            customers=winning_versions(
+                jsonl_versions(_files(root, "billing", _jsonl_patterns("customers"))), "id", stripe_version(None)
+            ),
+            invoices=winning_versions(
+                jsonl_versions(_files(root, "billing", _jsonl_patterns("invoices"))),
+                "id",
+                stripe_version(INVOICE_STATUS_RANK),
+            ),
+            subscriptions=winning_versions(
+                jsonl_versions(_files(root, "billing", _jsonl_patterns("subscriptions"))),
+                "id",
+                stripe_version(SUBSCRIPTION_STATUS_RANK),
+            ),
             mapping=mapping,
             generic_accounts=list(read_csv(_generic_files(root, mapping, "accounts", "crm/accounts.csv"))),
             generic_subscriptions=_distinct_rows(
@@ -508,19 +623,33 @@ def stripe_periods(exports: Exports, statuses: Iterable[str] = DEFAULT_STATUSES)
     return periods
 
 
+def line_time(value: object) -> datetime | None:
+    """A line's period bound: unix seconds, or ISO 8601 text as some extractors write it."""
+    return from_unix(value) if _integer(value) is not None else parse_time(value)
+
+
+def minor_units(value: object) -> int | None:
+    """A whole number of minor units; None for text that is not a number or has a fraction."""
+    number = parse_number(value) if not isinstance(value, int | float) else Fraction(Decimal(str(value)))
+    if number is None or number.denominator != 1 or "," in str(value):
+        return None
+    return int(number)
+
+
 def _line_period(account_id: str, invoice_id: str, invoice: dict, line: dict) -> Period | None:
-    if line.get("type") != "subscription" or bool(line.get("proration")):
+    if str(line.get("type") or "").strip().lower() != "subscription" or bool(line.get("proration")):
         return None
     recurring = (line.get("price") or {}).get("recurring") or {}
     months = _months_per_interval(recurring.get("interval"), int(recurring.get("interval_count") or 1))
-    start = from_unix((line.get("period") or {}).get("start"))
-    end = from_unix((line.get("period") or {}).get("end"))
-    if months is None or start is None or end is None or end <= start or line.get("amount") is None:
+    start = line_time((line.get("period") or {}).get("start"))
+    end = line_time((line.get("period") or {}).get("end"))
+    amount_minor = minor_units(line.get("amount"))
+    if months is None or start is None or end is None or end < start or amount_minor is None:
         return None
     currency = str(line.get("currency") or invoice.get("currency") or "").lower()
-    discounts = sum(int(item.get("amount") or 0) for item in line.get("discount_amounts") or [])
+    discounts = sum(minor_units(item.get("amount")) or 0 for item in line.get("discount_amounts") or [])
     minor = 1 if currency in ZERO_DECIMAL_CURRENCIES else 100
-    amount = Fraction(int(line["amount"]) - discounts, minor)
+    amount = Fraction(amount_minor - discounts, minor)
     return Period(account_id, f"stripe:{invoice_id}:{line.get('id')}", start, end, currency, amount / months)
 
 
@@ -533,7 +662,7 @@ def generic_periods(exports: Exports, reporting_currency: str) -> list[Period]:
         end = parse_time(_generic_value(row, exports.mapping, "subscriptions", "end"))
         amount = parse_number(_generic_value(row, exports.mapping, "subscriptions", "monthly_amount"))
         currency = (_generic_value(row, exports.mapping, "subscriptions", "currency") or reporting_currency).lower()
-        if account is None or start is None or amount is None or (end is not None and end <= start):
+        if account is None or start is None or amount is None or (end is not None and end < start):
             continue
         periods.append(Period(account, f"generic:{row_id}", start, end, currency, amount))
     return periods

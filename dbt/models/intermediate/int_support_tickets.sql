@@ -46,7 +46,8 @@ records as (
         ),
         coalesce(tickets.zendesk_organization_id, organizations_by_name.zendesk_organization_id)
             as zendesk_organization_id,
-        coalesce(metrics.solved_at, tickets.solved_at) as solved_at,
+        -- a solve before the ticket's creation cannot be real: null (staging nulls the implausible dates)
+        {{ plausible_time('coalesce(metrics.solved_at, tickets.solved_at)', 'tickets.created_at') }} as solved_at,
         coalesce(metrics.reopens, tickets.reopens) as reopens,
         coalesce(metrics.replies, tickets.replies) as replies,
         coalesce(metrics.first_reply_minutes, tickets.first_reply_minutes) as first_reply_minutes,

@@ -6,7 +6,9 @@
 --            week → count × 12/52, day → count × 12/365);
 --   generic: each row of the generic profile's subscriptions.csv (monthly amount as given; an empty
 --            end means still running, and such a period runs to as_of_month downstream).
--- A further source is one more CTE of the same columns in `unioned`.
+-- The line type is read case-insensitively and the period as unix seconds or ISO text (staging); a
+-- period whose end equals its start is kept (it counts under any_overlap, in no month under
+-- end_of_month). A further source is one more CTE of the same columns in `unioned`.
 with
 
 invoice_lines as (
@@ -51,7 +53,9 @@ recurring_lines as (
             {%- for status in var('mrr_invoice_statuses') %}'{{ status }}'{{ ", " if not loop.last }}{% endfor -%}
         )
         and invoice_lines.period_start_at is not null
-        and invoice_lines.period_end_at > invoice_lines.period_start_at
+        -- a period whose end equals its start is kept: it counts under any_overlap (spec), in no
+        -- month under end_of_month; an end before its start blocks the build in the raw suite
+        and invoice_lines.period_end_at >= invoice_lines.period_start_at
 
 ),
 
@@ -120,7 +124,7 @@ generic_periods as (
         and generic_subscriptions.monthly_amount is not null
         and (
             generic_subscriptions.period_end_at is null
-            or generic_subscriptions.period_end_at > generic_subscriptions.period_start_at
+            or generic_subscriptions.period_end_at >= generic_subscriptions.period_start_at
         )
 
 ),

@@ -1,9 +1,9 @@
--- One row per Stripe customer (latest extract of each id).
+-- One row per Stripe customer: of its versions, the latest `created`, then the latest export.
 with
 
 source as (
 
-    select * from {{ source('billing', 'stripe_customers') }}
+    {{ with_export_time(source('billing', 'stripe_customers'), 'stripe_customers') }}
 
 ),
 
@@ -20,19 +20,19 @@ renamed as (
         _source_file,
         _row_number,
         _loaded_at,
-        row_number() over (
-            partition by {{ json_text('record', 'id') }} order by {{ latest_record_order() }}
-        ) as recency_rank
+        _row_hash,
+        _file_modified_at,
+        try_cast({{ json_text('record', 'created') }} as bigint) as version_created
 
     from source
 
 ),
 
+{{ winning_versions('renamed', 'stripe_customer_id', ['version_created']) }},
+
 final as (
 
-    select * exclude (recency_rank)
-    from renamed
-    where recency_rank = 1
+    select * from winning_versions
 
 )
 

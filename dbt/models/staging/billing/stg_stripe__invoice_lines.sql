@@ -1,4 +1,6 @@
--- One row per line item of a Stripe invoice, with its service period and discounts.
+-- One row per line item of a Stripe invoice, with its service period and discounts. The type is
+-- read case-insensitively (`Subscription`), the period as unix seconds or ISO 8601 text, amounts
+-- as whole minor units only (null otherwise: the raw suite blocks such recurring lines by row).
 with
 
 invoices as (
@@ -32,19 +34,19 @@ final as (
         invoice_status,
         invoice_created_at,
         coalesce(lower({{ json_text('line', 'currency') }}), invoice_currency) as currency,
-        {{ json_text('line', 'type') }} as line_type,
-        try_cast({{ json_text('line', 'amount') }} as bigint) as amount_cents,
+        lower(trim({{ json_text('line', 'type') }})) as line_type,
+        {{ parse_minor_units(json_text('line', 'amount')) }} as amount_cents,
         coalesce(
             list_sum(list_transform(
                 coalesce(try_cast(line -> '$.discount_amounts' as json[]), []),
-                lambda discount: try_cast(discount ->> '$.amount' as bigint)
+                lambda discount: {{ parse_minor_units("discount ->> '$.amount'") }}
             )),
             0
         ) as discount_cents,
         try_cast({{ json_text('line', 'quantity') }} as integer) as quantity,
         coalesce(try_cast({{ json_text('line', 'proration') }} as boolean), false) as is_proration,
-        {{ from_unix_seconds(json_text('line', 'period.start')) }} as period_start_at,
-        {{ from_unix_seconds(json_text('line', 'period.end')) }} as period_end_at,
+        {{ parse_unix_or_text_time(json_text('line', 'period.start')) }} as period_start_at,
+        {{ parse_unix_or_text_time(json_text('line', 'period.end')) }} as period_end_at,
         {{ json_text('line', 'price.id') }} as price_id,
         {{ json_text('line', 'price.product') }} as product_id,
         {{ json_text('line', 'price.recurring.interval') }} as billing_interval,

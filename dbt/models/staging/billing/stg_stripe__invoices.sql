@@ -1,9 +1,10 @@
--- One row per Stripe invoice (latest extract of each id: an invoice moves open → paid).
+-- One row per Stripe invoice: of its versions, the furthest status (draft < open < paid/void/uncollectible),
+-- then the latest `created`, then the latest export (macros/parsing.sql, winning_versions).
 with
 
 source as (
 
-    select * from {{ source('billing', 'stripe_invoices') }}
+    {{ with_export_time(source('billing', 'stripe_invoices'), 'stripe_invoices') }}
 
 ),
 
@@ -25,19 +26,20 @@ renamed as (
         _source_file,
         _row_number,
         _loaded_at,
-        row_number() over (
-            partition by {{ json_text('record', 'id') }} order by {{ latest_record_order() }}
-        ) as recency_rank
+        _row_hash,
+        _file_modified_at,
+        {{ stripe_invoice_status_rank(json_text('record', 'status')) }} as version_status,
+        try_cast({{ json_text('record', 'created') }} as bigint) as version_created
 
     from source
 
 ),
 
+{{ winning_versions('renamed', 'stripe_invoice_id', ['version_status', 'version_created']) }},
+
 final as (
 
-    select * exclude (recency_rank)
-    from renamed
-    where recency_rank = 1
+    select * from winning_versions
 
 )
 

@@ -1,9 +1,10 @@
--- One row per Stripe subscription (latest extract of each id).
+-- One row per Stripe subscription: of its versions, the furthest status (canceled after active),
+-- then the latest `created`, then the latest export.
 with
 
 source as (
 
-    select * from {{ source('billing', 'stripe_subscriptions') }}
+    {{ with_export_time(source('billing', 'stripe_subscriptions'), 'stripe_subscriptions') }}
 
 ),
 
@@ -26,19 +27,20 @@ renamed as (
         _source_file,
         _row_number,
         _loaded_at,
-        row_number() over (
-            partition by {{ json_text('record', 'id') }} order by {{ latest_record_order() }}
-        ) as recency_rank
+        _row_hash,
+        _file_modified_at,
+        {{ stripe_subscription_status_rank(json_text('record', 'status')) }} as version_status,
+        try_cast({{ json_text('record', 'created') }} as bigint) as version_created
 
     from source
 
 ),
 
+{{ winning_versions('renamed', 'stripe_subscription_id', ['version_status', 'version_created']) }},
+
 final as (
 
-    select * exclude (recency_rank)
-    from renamed
-    where recency_rank = 1
+    select * from winning_versions
 
 )
 

@@ -1,9 +1,10 @@
--- One row per HubSpot deal: the latest export of each Record ID.
+-- One row per HubSpot deal: of each Record ID's versions, the latest `Last Modified Date` (when the
+-- export has that column), else the latest export (the file's modification time); see macros/parsing.sql.
 with
 
 source as (
 
-    select * from {{ source('crm', 'hubspot_deals') }}
+    {{ with_export_time(source('crm', 'hubspot_deals'), 'hubspot_deals') }}
 
 ),
 
@@ -24,20 +25,20 @@ renamed as (
         _source_file,
         _row_number,
         _loaded_at,
-        row_number() over (
-            partition by trim("Record ID") order by {{ latest_record_order() }}
-        ) as recency_rank
+        _row_hash,
+        _file_modified_at,
+        {{ parse_timestamp(optional_column(source('crm', 'hubspot_deals'), 'Last Modified Date')) }} as version_last_modified_at
 
     from source
     where nullif(trim("Record ID"), '') is not null
 
 ),
 
+{{ winning_versions('renamed', 'crm_deal_id', ['version_last_modified_at']) }},
+
 final as (
 
-    select * exclude (recency_rank)
-    from renamed
-    where recency_rank = 1
+    select * from winning_versions
 
 )
 

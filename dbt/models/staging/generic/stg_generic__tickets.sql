@@ -1,4 +1,5 @@
 -- One row per ticket of the generic profile (your tickets.csv), columns picked by mapping.yml.
+-- A solve time before creation or before var quality_min_plausible_date is null (macros/parsing.sql).
 {%- set mapping = generic_mapping('tickets') %}
 with
 
@@ -14,7 +15,8 @@ renamed as (
         nullif(trim({{ generic_column(mapping, 'ticket_id') }}), '') as ticket_id,
         nullif(trim({{ generic_column(mapping, 'account_id') }}), '') as account_id,
         {{ parse_timestamp(generic_column(mapping, 'created_at')) }} as created_at,
-        {{ parse_timestamp(generic_column(mapping, 'solved_at')) }} as solved_at,
+        {{ plausible_time(parse_timestamp(generic_column(mapping, 'solved_at')), parse_timestamp(generic_column(mapping, 'created_at'))) }}
+            as solved_at,
         lower(nullif(trim({{ generic_column(mapping, 'status') }}), '')) as status,
         lower(nullif(trim({{ generic_column(mapping, 'priority') }}), '')) as priority,
         lower(nullif(trim({{ generic_column(mapping, 'channel') }}), '')) as channel,

@@ -1,9 +1,10 @@
 -- One row per Zendesk organization; `external_id` carries the CRM company id when set.
+-- Of each id's versions, the latest `updated_at` wins, then the latest export (macros/parsing.sql).
 with
 
 source as (
 
-    select * from {{ source('support', 'zendesk_organizations') }}
+    {{ with_export_time(source('support', 'zendesk_organizations'), 'zendesk_organizations') }}
 
 ),
 
@@ -20,18 +21,18 @@ renamed as (
         _source_file,
         _row_number,
         _loaded_at,
-        row_number() over (
-            partition by {{ json_text('record', 'id') }} order by {{ latest_record_order() }}
-        ) as recency_rank
+        _row_hash,
+        _file_modified_at,
+        {{ parse_timestamp(json_text('record', 'updated_at')) }} as version_updated_at
     from source
 
 ),
 
+{{ winning_versions('renamed', 'zendesk_organization_id', ['version_updated_at']) }},
+
 final as (
 
-    select * exclude (recency_rank)
-    from renamed
-    where recency_rank = 1
+    select * from winning_versions
 
 )
 

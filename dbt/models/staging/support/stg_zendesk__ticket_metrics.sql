@@ -1,9 +1,10 @@
 -- One row per Zendesk ticket's metrics, as the tool computed them (calendar and business minutes).
+-- Of each id's versions, the latest `updated_at` wins, then the latest export (macros/parsing.sql).
 with
 
 source as (
 
-    select * from {{ source('support', 'zendesk_ticket_metrics') }}
+    {{ with_export_time(source('support', 'zendesk_ticket_metrics'), 'zendesk_ticket_metrics') }}
 
 ),
 
@@ -24,22 +25,22 @@ renamed as (
             as full_resolution_business_minutes,
         try_cast({{ json_text('record', 'reopens') }} as integer) as reopens,
         try_cast({{ json_text('record', 'replies') }} as integer) as replies,
-        {{ parse_timestamp(json_text('record', 'solved_at')) }} as solved_at,
+        {{ plausible_time(parse_timestamp(json_text('record', 'solved_at'))) }} as solved_at,
         _source_file,
         _row_number,
         _loaded_at,
-        row_number() over (
-            partition by {{ json_text('record', 'ticket_id') }} order by {{ latest_record_order() }}
-        ) as recency_rank
+        _row_hash,
+        _file_modified_at,
+        {{ parse_timestamp(json_text('record', 'updated_at')) }} as version_updated_at
     from source
 
 ),
 
+{{ winning_versions('renamed', 'ticket_id', ['version_updated_at']) }},
+
 final as (
 
-    select * exclude (recency_rank)
-    from renamed
-    where recency_rank = 1
+    select * from winning_versions
 
 )
 

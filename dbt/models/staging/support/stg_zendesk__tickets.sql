@@ -1,17 +1,20 @@
 -- One row per Zendesk ticket, from both shapes the tool exports: API ticket objects (JSON lines)
 -- and the UI CSV export (which often carries only some columns). When a ticket is in both, the
--- API object wins for its own fields and the CSV fills what the API object lacks.
+-- API object wins for its own fields and the CSV fills what the API object lacks. Within a shape, of
+-- a ticket's versions the latest `updated_at` wins, then the latest export (macros/parsing.sql).
+-- A `Solved at` before the ticket's creation or before var quality_min_plausible_date (Zendesk
+-- writes 1900-01-01 for unsolved tickets) is null here; the raw suite warns naming the rows.
 with
 
 api_source as (
 
-    select * from {{ source('support', 'zendesk_tickets') }}
+    {{ with_export_time(source('support', 'zendesk_tickets'), 'zendesk_tickets') }}
 
 ),
 
 csv_source as (
 
-    select * from {{ source('support', 'zendesk_tickets_csv') }}
+    {{ with_export_time(source('support', 'zendesk_tickets_csv'), 'zendesk_tickets_csv') }}
 
 ),
 
@@ -47,7 +50,10 @@ api_tickets as (
         'api' as source_shape,
         _source_file,
         _row_number,
-        _loaded_at
+        _loaded_at,
+        _row_hash,
+        _file_modified_at,
+        {{ parse_timestamp(json_text('record', 'updated_at')) }} as version_updated_at
     from api_source
 
 ),
@@ -58,7 +64,7 @@ csv_tickets as (
         trim("Id") as ticket_id,
         {{ parse_timestamp('"Created at"') }} as created_at,
         cast(null as timestamp) as updated_at,
-        {{ parse_timestamp('"Solved at"') }} as solved_at,
+        {{ plausible_time(parse_timestamp('"Solved at"'), parse_timestamp('"Created at"')) }} as solved_at,
         lower(nullif(trim("Status"), '')) as status,
         lower(nullif(trim("Priority"), '')) as priority,
         cast(null as varchar) as ticket_type,
@@ -87,17 +93,25 @@ csv_tickets as (
         'csv' as source_shape,
         _source_file,
         _row_number,
-        _loaded_at
+        _loaded_at,
+        _row_hash,
+        _file_modified_at,
+        {{ parse_timestamp(optional_column(source('support', 'zendesk_tickets_csv'), 'Updated at')) }}
+            as version_updated_at
     from csv_source
     where nullif(trim("Id"), '') is not null
 
 ),
 
+{{ winning_versions('api_tickets', 'ticket_id', ['version_updated_at'], name='api_versions') }},
+
+{{ winning_versions('csv_tickets', 'ticket_id', ['version_updated_at'], name='csv_versions') }},
+
 unioned as (
 
-    select * from api_tickets
+    select * from api_versions
     union all by name
-    select * from csv_tickets
+    select * from csv_versions
 
 ),
 
@@ -106,18 +120,15 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by ticket_id
-            order by case source_shape when 'api' then 0 else 1 end, {{ latest_record_order() }}
+            partition by ticket_id order by case source_shape when 'api' then 0 else 1 end
         ) as shape_rank
     from unioned
-    where ticket_id is not null
 
 ),
 
 csv_fill as (
 
-    select * from ranked where source_shape = 'csv'
-    qualify row_number() over (partition by ticket_id order by {{ latest_record_order() }}) = 1
+    select * from csv_versions
 
 ),
 
@@ -154,7 +165,11 @@ final as (
         ranked.source_shape,
         ranked._source_file,
         ranked._row_number,
-        ranked._loaded_at
+        ranked._loaded_at,
+        ranked._versions_seen,
+        ranked._superseded_source_file,
+        ranked._superseded_row_number,
+        ranked._version_decided_by
     from ranked
     left join csv_fill
         on ranked.ticket_id = csv_fill.ticket_id
