@@ -15,6 +15,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from dagster_project.publish.publisher import access_modes
 from dagster_project.report.charts import CHARTS, TEMPLATE, ChartSpec
 from dagster_project.report.data import MartReader, NoData, open_marts
 
@@ -157,5 +158,6 @@ def write_report(source: Path, out: Path) -> ReportResult:
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(f".{out.name}.tmp")
     temporary.write_text(page, encoding="utf-8")
+    temporary.chmod(access_modes()[0])  # owner-only unless JOURNEY_FILE_ACCESS says otherwise
     os.replace(temporary, out)
     return result
