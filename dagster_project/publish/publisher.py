@@ -99,6 +99,7 @@ class PublishPolicy:
     raw_emails: bool = False
     pseudonym_key: bytes | None = None  # required unless raw_emails
     money_digits: int | None = 2  # the reporting currency's minor unit; None keeps full precision
+    currency: str | None = "usd"  # the reporting currency, named in the ledger for readers (the report)
     file_mode: int = 0o600
     dir_mode: int = 0o700
 
@@ -189,8 +190,9 @@ def policy_from_environment(warehouse: Path) -> PublishPolicy:
     if emails not in {"pseudonym", "raw"}:
         raise PublishError(f"{EMAILS_ENV}={emails!r} is not 'pseudonym' or 'raw': set one of them")
     file_mode, dir_mode = access_modes()
-    _, digits = currency_minor_digits()
+    currency, digits = currency_minor_digits()
     return PublishPolicy(
+        currency=currency,
         raw_emails=emails == "raw",
         pseudonym_key=None if emails == "raw" else pseudonym_key(warehouse),
         money_digits=digits,
@@ -283,6 +285,7 @@ def _stage_duckdb(
     docs: Mapping[str, TableDoc],
     publication_id: str,
     published_at: datetime,
+    currency: str | None,
 ) -> dict[str, int]:
     """Copy every mart into a new DuckDB file at ``staged`` (storage v1.2.0); returns row counts."""
     con.execute(f"attach {_sql_string(str(staged))} as publication (storage_version {_sql_string(STORAGE_VERSION)})")
@@ -296,15 +299,17 @@ def _stage_duckdb(
     con.execute(f"create schema publication.{LEDGER_SCHEMA}")
     con.execute(
         f"create table publication.{LEDGER_SCHEMA}.{PUBLICATION_TABLE} ("
-        "publication_id varchar, published_at timestamp, mart varchar, row_count bigint)"
+        "publication_id varchar, published_at timestamp, mart varchar, row_count bigint, reporting_currency varchar)"
     )
+    upper = currency.upper() if currency else None
     con.executemany(
-        f"insert into publication.{LEDGER_SCHEMA}.{PUBLICATION_TABLE} values (?, ?, ?, ?)",
-        [[publication_id, published_at.replace(tzinfo=None), mart, count] for mart, count in row_counts.items()],
+        f"insert into publication.{LEDGER_SCHEMA}.{PUBLICATION_TABLE} values (?, ?, ?, ?, ?)",
+        [[publication_id, published_at.replace(tzinfo=None), mart, count, upper] for mart, count in row_counts.items()],
     )
     con.execute(
         f"comment on table publication.{LEDGER_SCHEMA}.{PUBLICATION_TABLE} is "
-        "'One row per published mart: which publication this file is and how many rows each mart has.'"
+        "'One row per published mart: which publication this file is, how many rows each mart has and the "
+        "currency its money is in (dbt var reporting_currency).'"
     )
     con.execute("checkpoint publication")
     con.execute("detach publication")
@@ -422,7 +427,9 @@ def publish_marts(
             if not marts:
                 raise PublishError(f"warehouse {warehouse} has no table in schema '{MARTS_SCHEMA}': nothing to publish")
             selects = {mart: _published_select(con, mart, policy) for mart in marts}
-            row_counts = _stage_duckdb(con, staging / PUBLISHED_DUCKDB, selects, docs, publication_id, published_at)
+            row_counts = _stage_duckdb(
+                con, staging / PUBLISHED_DUCKDB, selects, docs, publication_id, published_at, policy.currency
+            )
             log(f"wrote {len(marts)} marts to {PUBLISHED_DUCKDB} (storage {STORAGE_VERSION}) of {publication_id}")
             written = _stage_parquet(con, staging / PARQUET_FOLDER, selects, publication_id)
             log(f"wrote {len(written)} Parquet files of {publication_id}")
@@ -431,6 +438,7 @@ def publish_marts(
                 {
                     "publication_id": publication_id,
                     "published_at": published_at.isoformat(),
+                    "reporting_currency": policy.currency.upper() if policy.currency else None,
                     "marts": {mart: {"file": f"{mart}.parquet", "rows": row_counts[mart]} for mart in marts},
                 },
                 indent=2,
