@@ -26,7 +26,6 @@ from dagster_project.publish.publisher import (
     PUBLICATIONS_FOLDER,
     current_publication,
     publish_marts,
-    published_duckdb,
 )
 from dagster_project.settings import REPO_ROOT
 from tests.test_publish import SMALL_MARTS, make_warehouse
@@ -80,7 +79,6 @@ def test_each_publication_is_a_folder_and_the_stable_paths_follow_one_pointer(wa
     assert os.readlink(target / PUBLICATIONS_FOLDER / CURRENT_POINTER) == second.publication_id
     assert current_publication(target) == target / PUBLICATIONS_FOLDER / second.publication_id
     assert second.folder == target / PUBLICATIONS_FOLDER / second.publication_id
-    assert published_duckdb(target) == second.folder / "marts.duckdb"
     assert publication_folders(target) == sorted([first.publication_id, second.publication_id, CURRENT_POINTER])
 
     seen = read_stable_paths(target)

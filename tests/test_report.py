@@ -346,3 +346,62 @@ def test_nps_months_with_too_few_answers_are_grey_and_whiskers_stay_on_the_scale
         f"2 of 4 months have fewer than {NPS_MIN_RESPONSES} answers: grey, without a margin, not joined to the line"
     )
     assert nps_error_bars(pd.Series([95.0, -99.0]), pd.Series([20.0, None])) == ([5.0, 0.0], [20.0, 0.0])
+
+
+READABILITY_JS = """
+(() => {
+  const boxes = [...document.querySelectorAll('#chart-sankey .sankey-node .node-label')]
+    .map(text => { const box = text.getBoundingClientRect();
+                   return {text: text.textContent, left: box.left, right: box.right, top: box.top,
+                           bottom: box.bottom}; })
+    .filter(box => box.text);
+  const overlaps = [];
+  boxes.forEach((a, i) => boxes.slice(i + 1).forEach(b => {
+    if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) {
+      overlaps.push([a.text, b.text]);
+    }
+  }));
+  const text = selector => [...document.querySelectorAll(selector)].map(node => node.textContent);
+  return {
+    sankeyLabels: boxes.map(box => box.text),
+    overlaps: overlaps,
+    cohortTicks: text('#chart-cohorts .yaxislayer-above .ytick text'),
+    mrrAxisTitles: text('#chart-mrr .g-ytitle text, #chart-mrr .g-y2title text'),
+    kpis: text('.kpi span'),
+    footer: document.querySelector('footer').textContent,
+    pageOverflow: document.documentElement.scrollWidth - window.innerWidth,
+  };
+})()
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("device,width", [("laptop", 1366), ("phone", 390)])
+def test_the_report_reads_well_on_a_laptop_and_a_phone(generated_warehouse: Path, device: str, width: int):
+    browser = chromium_or_skip()
+    report = generated_warehouse.parent / "journey_map.html"
+    screenshot = TEST_OUTPUT / f"journey_map_{device}.png"  # reports/ is git-ignored
+    page = browser.open_page(
+        report.as_uri(),
+        screenshot=screenshot,
+        width=width,
+        height=844 if device == "phone" else 768,
+        wait_js=ALL_CHARTS_DRAWN_JS,
+        evaluate_js=READABILITY_JS,
+        timeout=120,
+    )
+    print(f"\nscreenshot at {width}px: {screenshot}")
+    assert page.console_errors == []
+    seen = page.evaluation
+    with duckdb.connect(str(generated_warehouse.parent / "marts.duckdb"), read_only=True) as con:
+        cohorts = con.execute(
+            "select strftime(cohort_month, '%Y-%m') || ' · ' || max(cohort_customers) from mart_cohort_retention "
+            "where segment = 'all' and journey_path = 'all' group by cohort_month order by cohort_month"
+        ).fetchall()
+    assert seen["cohortTicks"] == [label for (label,) in cohorts], "every cohort row labelled, with its size"
+    assert len(seen["sankeyLabels"]) >= 8
+    assert seen["overlaps"] == [], f"Sankey labels overlap at {width}px: {seen['overlaps']}"
+    assert seen["pageOverflow"] <= 0, f"the page is {seen['pageOverflow']}px wider than a {width}px screen"
+    assert "ending MRR (USD)" in seen["kpis"] and "ARR (USD)" in seen["kpis"]
+    assert sorted(seen["mrrAxisTitles"]) == ["MRR movement (USD)", "ending MRR (USD)"]
+    assert "from marts.duckdb, publication " in seen["footer"] and str(generated_warehouse.parent) not in seen["footer"]

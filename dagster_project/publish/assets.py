@@ -13,11 +13,11 @@ import dagster as dg
 from dagster_project import settings
 from dagster_project.publish.publisher import (
     MARTS_SCHEMA,
+    PUBLISHED_DUCKDB,
     docs_from_manifest,
     policy_from_environment,
     protect_warehouse,
     publish_marts,
-    published_duckdb,
 )
 from dagster_project.report.cli import REPORT_FILE_NAME
 from dagster_project.resources import WarehouseResource
@@ -110,7 +110,8 @@ def journey_map_report(context: dg.AssetExecutionContext, warehouse: WarehouseRe
     from dagster_project.report.build import write_report
 
     target = publish_dir_for(warehouse)
-    result = write_report(published_duckdb(target), target / REPORT_FILE_NAME)
+    # one DuckDB connection opens the file once: a publication switched in meanwhile does not mix in
+    result = write_report(target / PUBLISHED_DUCKDB, target / REPORT_FILE_NAME)
     for missing in result.missing:
         context.log.warning(f"report: {missing}")
     context.log.info(f"wrote {result.path} ({result.charts_drawn} charts drawn)")

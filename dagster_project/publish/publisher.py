@@ -131,13 +131,6 @@ def current_publication(publish_dir: Path) -> Path | None:
     return pointer.parent / os.readlink(pointer)
 
 
-def published_duckdb(publish_dir: Path) -> Path:
-    """The live publication's ``marts.duckdb`` resolved through the pointer (a reader reading it
-    keeps that publication even if another is switched in meanwhile); the stable path otherwise."""
-    folder = current_publication(publish_dir)
-    return folder / PUBLISHED_DUCKDB if folder is not None else Path(publish_dir) / PUBLISHED_DUCKDB
-
-
 def new_publication_id(now: datetime) -> str:
     return f"{now:%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:8]}"
 

@@ -294,11 +294,15 @@ def cohort_retention_heatmap(marts: MartReader) -> go.Figure:
         for measure, title in measures.items()
     ]
     figure.update_layout(
-        updatemenus=[{"buttons": buttons, "direction": "right", "x": 0, "y": 1.12, "xanchor": "left"}],
+        updatemenus=[
+            {"buttons": buttons, "direction": "right", "x": 0, "y": 1.01, "xanchor": "left", "yanchor": "bottom"}
+        ],
+        margin={"t": 70},
         xaxis_title="months since start",
         # every cohort labelled (Plotly would thin the labels out to every few rows)
         yaxis={
-            "title": {"text": "cohort (first paid month) · accounts"},
+            "title": {"text": "cohort · accounts"},
+            "automargin": True,
             "autorange": "reversed",
             "tickmode": "array",
             "tickvals": list(labels.values()),
@@ -504,7 +508,10 @@ def touchpoints_by_stage(marts: MartReader) -> go.Figure:
         for position, label in enumerate(["share of the stage's interactions", "interactions"])
     ]
     figure.update_layout(
-        updatemenus=[{"buttons": buttons, "direction": "right", "x": 0, "y": 1.12, "xanchor": "left"}],
+        updatemenus=[
+            {"buttons": buttons, "direction": "right", "x": 0, "y": 1.01, "xanchor": "left", "yanchor": "bottom"}
+        ],
+        margin={"t": 70},
         xaxis_title="touchpoint",
         yaxis_title="lifecycle stage at the time",
         yaxis_autorange="reversed",

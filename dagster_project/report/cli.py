@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from dagster_project import settings
-from dagster_project.publish.publisher import published_duckdb
+from dagster_project.publish.publisher import PUBLISHED_DUCKDB
 
 REPORT_FILE_NAME = "journey_map.html"
 
@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def default_source() -> Path:
-    published = published_duckdb(settings.publish_dir())
+    published = settings.publish_dir() / PUBLISHED_DUCKDB
     return published if published.is_file() else settings.warehouse_path()
 
 
