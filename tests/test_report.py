@@ -337,10 +337,17 @@ def test_nps_months_with_too_few_answers_are_grey_and_whiskers_stay_on_the_scale
     with open_reader(path) as reader:
         figure = nps_by_month(reader)
     read, thin, bars = figure.data
-    assert [str(month)[:7] for month in read.x] == ["2024-02", "2024-04"]
+    # the line has a gap at each thin month (it does not bridge them); whiskers stop at 100
+    assert list(read.y) == [None, 90.0, None, -20.0] and read.connectgaps is False
     assert [str(month)[:7] for month in thin.x] == ["2024-01", "2024-03"]
+    assert list(thin.y) == [100.0, -100.0]
     assert thin.error_y.array is None and thin.marker.color == "#b8c2c7"
-    assert list(read.error_y.array) == [10.0, 25.0] and list(read.error_y.arrayminus) == [30.0, 25.0]
+    assert list(read.error_y.array) == [0.0, 10.0, 0.0, 25.0] and list(read.error_y.arrayminus) == [
+        0.0,
+        30.0,
+        0.0,
+        25.0,
+    ]
     assert list(bars.marker.color) == ["#b8c2c7", "#8fb8c9", "#b8c2c7", "#8fb8c9"]
     assert figure.layout.title.text == (
         f"2 of 4 months have fewer than {NPS_MIN_RESPONSES} answers: grey, without a margin, not joined to the line"

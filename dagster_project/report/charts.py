@@ -230,7 +230,7 @@ def stage_transitions_sankey(marts: MartReader) -> go.Figure:
         figure.update_layout(
             title_text=f"{moved_back:,} move(s) back down the ladder are not drawn", title_font_size=13
         )
-    figure.update_layout(height=560, margin={"l": 20, "r": 20})
+    figure.update_layout(height=580, margin={"l": 20, "r": 20, "t": 70})
     return figure
 
 
@@ -398,19 +398,22 @@ def nps_by_month(marts: MartReader) -> go.Figure:
         mart,
     )
     enough = frame["responses"] >= NPS_MIN_RESPONSES
-    read, thin = frame[enough], frame[~enough]
+    thin = frame[~enough]
     figure = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.72, 0.28], vertical_spacing=0.06)
-    up, down = nps_error_bars(read["nps"], read["margin"])
+    # the line breaks at a thin month rather than bridge it
+    shown = frame["nps"].where(enough)
+    up, down = nps_error_bars(shown.fillna(0), frame["margin"].where(enough))
     figure.add_trace(
         go.Scatter(
-            x=read["month"],
-            y=read["nps"],
+            x=frame["month"],
+            y=[value if pd.notna(value) else None for value in shown],
             name="NPS (95% margin of error)",
             mode="lines+markers",
             line={"color": "#264653"},
             error_y={"type": "data", "symmetric": False, "array": up, "arrayminus": down, "visible": True},
-            customdata=read["responses"],
+            customdata=frame["responses"],
             hovertemplate="%{x|%b %Y}: NPS %{y:.0f} from %{customdata:,.0f} answers<extra></extra>",
+            connectgaps=False,
         ),
         row=1,
         col=1,
