@@ -25,6 +25,7 @@ from dagster_project.publish.publisher import (
     KILL_POINTS,
     PUBLICATIONS_FOLDER,
     current_publication,
+    publication_summary,
     publish_marts,
 )
 from dagster_project.settings import REPO_ROOT
@@ -90,6 +91,13 @@ def test_each_publication_is_a_folder_and_the_stable_paths_follow_one_pointer(wa
         assert con.execute("select distinct publication_id from meta.publication").fetchall() == [
             (first.publication_id,)
         ]
+
+    assert publication_summary(target) == {
+        "marts.duckdb": target / "marts.duckdb",
+        "parquet": target / "parquet",
+        "live publication": second.folder,
+    }
+    assert publication_summary(tmp_path / "nothing_yet") == {}
 
     third = publish_marts(warehouse, target)
     assert publication_folders(target) == sorted([second.publication_id, third.publication_id, CURRENT_POINTER])

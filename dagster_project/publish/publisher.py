@@ -131,6 +131,16 @@ def current_publication(publish_dir: Path) -> Path | None:
     return pointer.parent / os.readlink(pointer)
 
 
+def publication_summary(publish_dir: Path) -> dict[str, Path]:
+    """What a build summary should show readers: the stable paths and the live publication's folder
+    (empty before the first publication)."""
+    live = current_publication(publish_dir)
+    if live is None:
+        return {}
+    duckdb_path, parquet_path = published_paths(Path(publish_dir))
+    return {"marts.duckdb": duckdb_path, "parquet": parquet_path, "live publication": live}
+
+
 def new_publication_id(now: datetime) -> str:
     return f"{now:%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:8]}"
 
