@@ -41,10 +41,14 @@ def warehouse_path() -> Path:
     return Path(configured).expanduser().resolve() if configured else DEFAULT_WAREHOUSE
 
 
-def publish_dir() -> Path:
-    """Where published marts (``marts.duckdb``, ``parquet/``) and the report go."""
+def publish_dir(warehouse: Path | None = None) -> Path:
+    """Where published marts (``marts.duckdb``, ``parquet/``, ``publications/``), the report and the
+    quality report go: ``JOURNEY_PUBLISH_DIR`` if set, else the folder of ``warehouse`` (default: the
+    configured warehouse file). The one place the publish folder is worked out."""
     configured = os.environ.get("JOURNEY_PUBLISH_DIR")
-    return Path(configured).expanduser().resolve() if configured else warehouse_path().parent
+    if configured:
+        return Path(configured).expanduser().resolve()
+    return (Path(warehouse) if warehouse is not None else warehouse_path()).parent
 
 
 def dbt_target_path() -> str:

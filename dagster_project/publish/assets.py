@@ -6,15 +6,17 @@ otherwise it is skipped and the last good publication stays as it was.
 """
 
 import json
-import os
 from pathlib import Path
 
 import dagster as dg
 
+from dagster_project import settings
 from dagster_project.publish.publisher import (
     MARTS_SCHEMA,
     PUBLISHED_DUCKDB,
     docs_from_manifest,
+    policy_from_environment,
+    protect_warehouse,
     publish_marts,
 )
 from dagster_project.report.cli import REPORT_FILE_NAME
@@ -44,9 +46,8 @@ def mart_asset_keys(manifest: dict | None = None) -> list[dg.AssetKey]:
 
 
 def publish_dir_for(warehouse: WarehouseResource) -> Path:
-    """``JOURNEY_PUBLISH_DIR`` if set, else the warehouse file's folder."""
-    configured = os.environ.get("JOURNEY_PUBLISH_DIR")
-    return Path(configured).expanduser().resolve() if configured else warehouse.warehouse_path.parent
+    """``JOURNEY_PUBLISH_DIR`` if set, else the warehouse file's folder (``settings.publish_dir``)."""
+    return settings.publish_dir(warehouse.warehouse_path)
 
 
 @dg.asset(
@@ -57,27 +58,35 @@ def publish_dir_for(warehouse: WarehouseResource) -> Path:
     kinds={"duckdb", "parquet"},
     description=(
         "Every mart, published for BI readers once all marts built and their blocking checks passed: "
-        f"`{PUBLISHED_DUCKDB}` (DuckDB storage v1.2.0, readable by DuckDB 1.2 and later) and "
-        "`parquet/<mart>.parquet`, in the warehouse's folder (or `JOURNEY_PUBLISH_DIR`). Each file is "
-        "written aside and renamed into place, so readers never see a half-written state."
+        "`marts.duckdb` (DuckDB storage v1.2.0, readable by DuckDB 1.2 and later) and "
+        "`parquet/<mart>.parquet`, in the warehouse's folder (or `JOURNEY_PUBLISH_DIR`). Each publication "
+        "is a folder of its own under `publications/`; one symlink switch makes it live, so readers see "
+        "the previous set or the new one, never a mix. E-mail addresses are published as pseudonymous "
+        "keys and money rounded to the reporting currency's minor unit."
     ),
 )
 def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     target = publish_dir_for(warehouse)
+    policy = policy_from_environment(warehouse.warehouse_path)
+    protect_warehouse(warehouse.warehouse_path, policy, log=context.log.info)
     publication = publish_marts(
         warehouse.warehouse_path,
         target,
         docs=docs_from_manifest(_manifest()),
         log=context.log.info,
+        policy=policy,
     )
     context.log.info(
-        f"published {len(publication.marts)} marts to {publication.duckdb_path} and {publication.parquet_dir}"
+        f"published {len(publication.marts)} marts to {publication.duckdb_path} and {publication.parquet_dir} "
+        f"(publication {publication.folder})"
     )
     return dg.MaterializeResult(
         metadata={
             "publication_id": publication.publication_id,
             "duckdb_file": dg.MetadataValue.path(str(publication.duckdb_path)),
             "parquet_folder": dg.MetadataValue.path(str(publication.parquet_dir)),
+            "publication_folder": dg.MetadataValue.path(str(publication.folder)),
+            "emails": "raw" if policy.raw_emails else "pseudonymous key",
             "marts": len(publication.marts),
             "dagster/row_count": sum(publication.row_counts.values()),
             "rows_by_mart": dg.MetadataValue.json(publication.row_counts),
@@ -101,6 +110,7 @@ def journey_map_report(context: dg.AssetExecutionContext, warehouse: WarehouseRe
     from dagster_project.report.build import write_report
 
     target = publish_dir_for(warehouse)
+    # one DuckDB connection opens the file once: a publication switched in meanwhile does not mix in
     result = write_report(target / PUBLISHED_DUCKDB, target / REPORT_FILE_NAME)
     for missing in result.missing:
         context.log.warning(f"report: {missing}")

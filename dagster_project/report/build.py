@@ -15,6 +15,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from dagster_project.publish.publisher import access_modes
 from dagster_project.report.charts import CHARTS, TEMPLATE, ChartSpec
 from dagster_project.report.data import MartReader, NoData, open_marts
 
@@ -41,10 +42,11 @@ def _headline(marts: MartReader) -> list[tuple[str, str]]:
         return []
     latest = rows.iloc[0]
     churn = latest["logo_churn_rate"]
+    currency = marts.currency
     return [
         ("latest month", f"{latest['month']:%Y-%m}"),
-        ("ending MRR", f"{latest['ending_mrr']:,.0f}"),
-        ("ARR", f"{latest['arr']:,.0f}"),
+        (f"ending MRR ({currency})", f"{latest['ending_mrr']:,.0f}"),
+        (f"ARR ({currency})", f"{latest['arr']:,.0f}"),
         ("paying customers", f"{int(latest['customers']):,}"),
         ("logo churn (month)", "–" if churn != churn else f"{churn:.1%}"),
     ]
@@ -52,7 +54,10 @@ def _headline(marts: MartReader) -> list[tuple[str, str]]:
 
 def _figure_html(spec: ChartSpec, figure: go.Figure) -> str:
     figure.update_layout(template=TEMPLATE)
-    return figure.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{spec.slug}", config=PLOTLY_CONFIG)
+    body = figure.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{spec.slug}", config=PLOTLY_CONFIG)
+    if spec.min_width:
+        return f'<div class="scroll"><div style="min-width: {spec.min_width}px">{body}</div></div>'
+    return body
 
 
 def _section(spec: ChartSpec, body: str) -> str:
@@ -110,6 +115,11 @@ section h2 {{ margin: 6px 0; font-size: 19px; }}
 .no-data {{ padding: 32px; text-align: center; color: #8a5a00; background: #fff7e6;
            border: 1px dashed #e0b060; border-radius: 6px; }}
 footer {{ padding: 0 32px 24px; font-size: 12px; color: #7a8a92; }}
+.scroll {{ overflow-x: auto; }}
+@media (max-width: 600px) {{
+  header, .kpis, nav, main, footer {{ padding-left: 12px; padding-right: 12px; }}
+  section {{ padding: 8px 10px; }}
+}}
 </style>
 <script type="text/javascript">{plotly_js}</script>
 </head>
@@ -120,11 +130,18 @@ footer {{ padding: 0 32px 24px; font-size: 12px; color: #7a8a92; }}
 <main>
 {sections}
 </main>
-<footer>Drawn by Journey Warehouse from {source}, {generated}. Charts: Plotly, embedded — this file needs
-no network.</footer>
+<footer>Drawn by Journey Warehouse from {source}, {generated}. Amounts in {currency}. Charts: Plotly,
+embedded — this file needs no network.</footer>
 </body>
 </html>
 """
+
+
+def source_label(marts: MartReader, source: Path) -> str:
+    """The source as the footer names it: the file name and publication id, never a local path (the
+    page is mailed around; a folder name can say more than it should)."""
+    publication_id = marts.publication[0]
+    return f"{source.name}, publication {publication_id}" if publication_id else source.name
 
 
 def render_page(marts: MartReader, source: Path, result: ReportResult) -> str:
@@ -142,7 +159,8 @@ def render_page(marts: MartReader, source: Path, result: ReportResult) -> str:
         kpis=kpis,
         nav=nav,
         sections="\n".join(sections),
-        source=html.escape(str(source)),
+        source=html.escape(source_label(marts, source)),
+        currency=html.escape(marts.currency),
         generated=generated,
         plotly_js=get_plotlyjs(),
     )
@@ -157,5 +175,6 @@ def write_report(source: Path, out: Path) -> ReportResult:
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(f".{out.name}.tmp")
     temporary.write_text(page, encoding="utf-8")
+    temporary.chmod(access_modes()[0])  # owner-only unless JOURNEY_FILE_ACCESS says otherwise
     os.replace(temporary, out)
     return result

@@ -52,6 +52,10 @@ PATH_COLOURS = {
     "unknown": "#9e9e9e",
 }
 TEMPLATE = "plotly_white"
+# Below this many answers a month's NPS is drawn grey, without its margin, and left off the line: with
+# one to three answers it swings between −100 and 100 (see dbt/DECISIONLOG.md, "Serving").
+NPS_MIN_RESPONSES = 10
+THIN_SAMPLE_COLOUR = "#b8c2c7"
 AT_RISK_LIMIT = 100
 
 
@@ -62,6 +66,9 @@ class ChartSpec:
     mart: str
     how_to_read: str
     draw: Callable[[MartReader], go.Figure]
+    # narrower screens scroll the chart sideways rather than squeeze it (a phone's 390 pixels would
+    # pile the Sankey's fifteen columns of labels on top of each other)
+    min_width: int = 0
 
 
 def _stage_rank(stage: object) -> tuple[int, str]:
@@ -129,6 +136,30 @@ def funnel_by_path(marts: MartReader) -> go.Figure:
     return figure
 
 
+# Stage groups of the Sankey, each with its colour (explained in the chart's reading guide).
+STAGE_GROUPS = {
+    "before paying": ("#4a7fb5", ["start", *STAGE_ORDER[: STAGE_ORDER.index("customer")]]),
+    "paying customer": ("#2a9d8f", STAGE_ORDER[STAGE_ORDER.index("customer") : STAGE_ORDER.index("churned")]),
+    "churned": ("#e76f51", ["churned"]),
+    "reactivated": ("#e9c46a", ["reactivated"]),
+}
+OTHER_STAGE_COLOUR = "#9e9e9e"
+# Short node labels, so neighbouring columns' labels do not run into each other
+STAGE_SHORT_LABELS = {"marketing_qualified_lead": "MQL", "sales_qualified_lead": "SQL"}
+
+
+def stage_colour(stage: str) -> str:
+    for colour, stages in STAGE_GROUPS.values():
+        if stage in stages:
+            return colour
+    return OTHER_STAGE_COLOUR
+
+
+def _translucent(colour: str, alpha: float = 0.35) -> str:
+    red, green, blue = (int(colour[position : position + 2], 16) for position in (1, 3, 5))
+    return f"rgba({red}, {green}, {blue}, {alpha})"
+
+
 def stage_transitions_sankey(marts: MartReader) -> go.Figure:
     mart = "mart_stage_transitions"
     marts.require(mart)
@@ -161,15 +192,37 @@ def stage_transitions_sankey(marts: MartReader) -> go.Figure:
         set(drawn["from_stage"]) | set(drawn["to_stage"]), key=lambda stage: (rank.get(stage, len(order)), str(stage))
     )
     index = {stage: position for position, stage in enumerate(nodes)}
+    # one column per stage in ladder order, labels alternately high and low: no two labels meet
+    last = max(len(nodes) - 1, 1)
+    x = [0.01 + 0.98 * position / last for position in range(len(nodes))]
+    y = [0.3 if position % 2 == 0 else 0.7 for position in range(len(nodes))]
+    colours = [stage_colour(stage) for stage in nodes]
+    arrivals = drawn.groupby("to_stage")["flow"].sum()
+    departures = drawn.groupby("from_stage")["flow"].sum()
     figure = go.Figure(
         go.Sankey(
-            arrangement="snap",
-            node={"label": [_label(stage) for stage in nodes], "pad": 14, "thickness": 16},
+            arrangement="fixed",
+            node={
+                "label": [STAGE_SHORT_LABELS.get(stage, _label(stage)) for stage in nodes],
+                "customdata": [
+                    [_label(stage), float(arrivals.get(stage, 0)), float(departures.get(stage, 0))] for stage in nodes
+                ],
+                "hovertemplate": "%{customdata[0]}: %{customdata[1]:,.0f} moves in, "
+                "%{customdata[2]:,.0f} moves on<extra></extra>",
+                "x": x,
+                "y": y,
+                "color": colours,
+                "pad": 18,
+                "thickness": 14,
+            },
             link={
                 "source": [index[stage] for stage in drawn["from_stage"]],
                 "target": [index[stage] for stage in drawn["to_stage"]],
                 "value": drawn["flow"].tolist(),
+                "color": [_translucent(stage_colour(stage)) for stage in drawn["from_stage"]],
+                "hovertemplate": "%{source.label} → %{target.label}: %{value:,.0f} moves<extra></extra>",
             },
+            textfont={"size": 12},
         )
     )
     moved_back = int(frame.loc[backward, "flow"].sum())
@@ -177,7 +230,7 @@ def stage_transitions_sankey(marts: MartReader) -> go.Figure:
         figure.update_layout(
             title_text=f"{moved_back:,} move(s) back down the ladder are not drawn", title_font_size=13
         )
-    figure.update_layout(height=560)
+    figure.update_layout(height=580, margin={"l": 20, "r": 20, "t": 70})
     return figure
 
 
@@ -200,10 +253,11 @@ def cohort_retention_heatmap(marts: MartReader) -> go.Figure:
         "gross_revenue_retention": "gross revenue retention",
     }
     marts.require(mart, ["cohort_month", "months_since_start", *measures])
+    size = "cohort_customers::double" if "cohort_customers" in marts.columns(mart) else "null::double"
     frame = _require_rows(
         marts.frame(
             f"""
-            select cohort_month, months_since_start,
+            select cohort_month, months_since_start, {size} as cohort_customers,
                    {", ".join(f"{measure}::double as {measure}" for measure in measures)}
             from {marts.table(mart)}
             where {_all_rows_filter(marts, mart)}
@@ -213,6 +267,7 @@ def cohort_retention_heatmap(marts: MartReader) -> go.Figure:
         mart,
     )
     frame["cohort"] = pd.to_datetime(frame["cohort_month"]).dt.strftime("%Y-%m")
+    labels = cohort_labels(frame)
     figure = go.Figure()
     for position, (measure, title) in enumerate(measures.items()):
         grid = frame.pivot_table(index="cohort", columns="months_since_start", values=measure)
@@ -220,7 +275,7 @@ def cohort_retention_heatmap(marts: MartReader) -> go.Figure:
             go.Heatmap(
                 z=grid.to_numpy(),
                 x=[int(column) for column in grid.columns],
-                y=list(grid.index),
+                y=[labels[cohort] for cohort in grid.index],
                 zmin=0,
                 zmax=1 if measure != "net_revenue_retention" else None,
                 colorscale="Blues",
@@ -239,13 +294,30 @@ def cohort_retention_heatmap(marts: MartReader) -> go.Figure:
         for measure, title in measures.items()
     ]
     figure.update_layout(
-        updatemenus=[{"buttons": buttons, "direction": "right", "x": 0, "y": 1.12, "xanchor": "left"}],
+        updatemenus=[
+            {"buttons": buttons, "direction": "right", "x": 0, "y": 1.01, "xanchor": "left", "yanchor": "bottom"}
+        ],
+        margin={"t": 70},
         xaxis_title="months since start",
-        yaxis_title="cohort (first paid month)",
-        yaxis_autorange="reversed",
-        height=max(420, 18 * frame["cohort"].nunique() + 160),
+        # every cohort labelled (Plotly would thin the labels out to every few rows)
+        yaxis={
+            "title": {"text": "cohort · accounts"},
+            "automargin": True,
+            "autorange": "reversed",
+            "tickmode": "array",
+            "tickvals": list(labels.values()),
+            "ticktext": list(labels.values()),
+            "tickfont": {"size": 11},
+        },
+        height=max(420, 20 * frame["cohort"].nunique() + 160),
     )
     return figure
+
+
+def cohort_labels(frame: pd.DataFrame) -> dict[str, str]:
+    """Each cohort's row label: its month and how many accounts it started with ("2024-03 · 42")."""
+    sizes = frame.groupby("cohort")["cohort_customers"].max()
+    return {cohort: f"{cohort} · {int(size):,}" if pd.notna(size) else cohort for cohort, size in sorted(sizes.items())}
 
 
 def mrr_bridge(marts: MartReader) -> go.Figure:
@@ -292,9 +364,22 @@ def mrr_bridge(marts: MartReader) -> go.Figure:
     )
     figure.update_layout(barmode="relative", height=480, legend_orientation="h", legend_y=-0.15)
     figure.update_xaxes(**_month_axis(frame["month"]))
-    figure.update_yaxes(title_text="MRR movement", secondary_y=False)
-    figure.update_yaxes(title_text="ending MRR", secondary_y=True, rangemode="tozero", tickmode="auto", showgrid=False)
+    currency = marts.currency
+    for trace in figure.data:
+        trace.hovertemplate = f"%{{x|%b %Y}}: %{{y:,.0f}} {currency}<extra>{trace.name}</extra>"
+    figure.update_yaxes(title_text=f"MRR movement ({currency})", secondary_y=False)
+    figure.update_yaxes(
+        title_text=f"ending MRR ({currency})", secondary_y=True, rangemode="tozero", tickmode="auto", showgrid=False
+    )
     return figure
+
+
+def nps_error_bars(nps: pd.Series, margin: pd.Series) -> tuple[list[float], list[float]]:
+    """(up, down) whiskers of the 95% margin, cut at the scale's ends (an NPS lies in −100…100)."""
+    margin = margin.fillna(0)
+    up = [max(0.0, min(m, 100 - value)) for value, m in zip(nps, margin, strict=True)]
+    down = [max(0.0, min(m, value + 100)) for value, m in zip(nps, margin, strict=True)]
+    return up, down
 
 
 def nps_by_month(marts: MartReader) -> go.Figure:
@@ -312,15 +397,37 @@ def nps_by_month(marts: MartReader) -> go.Figure:
         ),
         mart,
     )
+    enough = frame["responses"] >= NPS_MIN_RESPONSES
+    thin = frame[~enough]
     figure = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.72, 0.28], vertical_spacing=0.06)
+    # the line breaks at a thin month rather than bridge it
+    shown = frame["nps"].where(enough)
+    up, down = nps_error_bars(shown.fillna(0), frame["margin"].where(enough))
     figure.add_trace(
         go.Scatter(
             x=frame["month"],
-            y=frame["nps"],
+            y=[value if pd.notna(value) else None for value in shown],
             name="NPS (95% margin of error)",
             mode="lines+markers",
             line={"color": "#264653"},
-            error_y={"type": "data", "array": frame["margin"].fillna(0).tolist(), "visible": True},
+            error_y={"type": "data", "symmetric": False, "array": up, "arrayminus": down, "visible": True},
+            customdata=frame["responses"],
+            hovertemplate="%{x|%b %Y}: NPS %{y:.0f} from %{customdata:,.0f} answers<extra></extra>",
+            connectgaps=False,
+        ),
+        row=1,
+        col=1,
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=thin["month"],
+            y=thin["nps"],
+            name=f"fewer than {NPS_MIN_RESPONSES} answers: not to be read",
+            mode="markers",
+            marker={"color": THIN_SAMPLE_COLOUR, "symbol": "circle-open", "size": 8},
+            customdata=thin["responses"],
+            hovertemplate="%{x|%b %Y}: NPS %{y:.0f} from only %{customdata:,.0f} answers<extra></extra>",
+            visible=True if len(thin) else "legendonly",
         ),
         row=1,
         col=1,
@@ -330,12 +437,19 @@ def nps_by_month(marts: MartReader) -> go.Figure:
             x=frame["month"],
             y=frame["responses"],
             name="responses",
-            marker_color="#8fb8c9",
+            marker_color=["#8fb8c9" if ok else THIN_SAMPLE_COLOUR for ok in enough],
             width=MONTH_BAR_WIDTH_MS,
+            hovertemplate="%{x|%b %Y}: %{y:,.0f} answers<extra></extra>",
         ),
         row=2,
         col=1,
     )
+    if len(thin):
+        figure.update_layout(
+            title_text=f"{len(thin)} of {len(frame)} months have fewer than {NPS_MIN_RESPONSES} answers: "
+            "grey, without a margin, not joined to the line",
+            title_font_size=13,
+        )
     figure.update_layout(height=480, legend_orientation="h", legend_y=-0.12)
     figure.update_xaxes(**_month_axis(frame["month"]))
     figure.update_yaxes(title_text="NPS", range=[-105, 105], zeroline=True, row=1, col=1)
@@ -397,7 +511,10 @@ def touchpoints_by_stage(marts: MartReader) -> go.Figure:
         for position, label in enumerate(["share of the stage's interactions", "interactions"])
     ]
     figure.update_layout(
-        updatemenus=[{"buttons": buttons, "direction": "right", "x": 0, "y": 1.12, "xanchor": "left"}],
+        updatemenus=[
+            {"buttons": buttons, "direction": "right", "x": 0, "y": 1.01, "xanchor": "left", "yanchor": "bottom"}
+        ],
+        margin={"t": 70},
         xaxis_title="touchpoint",
         yaxis_title="lifecycle stage at the time",
         yaxis_autorange="reversed",
@@ -444,7 +561,7 @@ def at_risk_accounts(marts: MartReader) -> go.Figure:
         limit {AT_RISK_LIMIT}
         """
     )
-    headers = ["account", "name", "segment", "MRR", "health score", "red flags"]
+    headers = ["account", "name", "segment", f"MRR ({marts.currency})", "health score", "red flags"]
     if frame.empty:
         cells = [["no account is at risk in the latest month"], [""], [""], [""], [""], [""]]
     else:
@@ -480,23 +597,29 @@ CHARTS: list[ChartSpec] = [
         "sankey",
         "Stage transitions",
         "mart_stage_transitions",
-        "How accounts moved between stages (all months), including churn and reactivation. "
-        "A band's width is the number of transitions; moves back down the ladder are counted, not drawn.",
+        "How accounts moved between lifecycle stages (all months), left to right along the ladder; "
+        "'start' is an account's first record, MQL/SQL are marketing-/sales-qualified lead. A band's "
+        "width is the number of moves and it takes the colour of the stage it leaves. Node colours: "
+        "blue before the first payment, green a paying customer's stages, red churned, amber "
+        "reactivated. Moves back down the ladder are counted, not drawn.",
         stage_transitions_sankey,
+        min_width=960,
     ),
     ChartSpec(
         "cohorts",
         "Cohort retention",
         "mart_cohort_retention",
-        "Each row is the cohort of accounts that first paid in that month; each column a month since. "
-        "Switch between logo retention, net and gross revenue retention with the buttons.",
+        "Each row is the cohort of accounts that first paid in that month, labelled with how many "
+        "accounts it started with; each column a month since. Switch between logo retention, net and "
+        "gross revenue retention with the buttons. A cohort of a few accounts moves in big steps.",
         cohort_retention_heatmap,
     ),
     ChartSpec(
         "mrr",
         "MRR bridge by month",
         "mart_mrr_monthly",
-        "Bars are the month's movements (gains up, losses down); the line is ending MRR (right axis). "
+        "Bars are the month's movements (gains up, losses down); the line is ending MRR (right axis), "
+        "in the reporting currency named on the axes. "
         "Starting + new + expansion + reactivation − contraction − churned = ending.",
         mrr_bridge,
     ),
@@ -505,7 +628,8 @@ CHARTS: list[ChartSpec] = [
         "NPS by month",
         "mart_nps",
         "Net Promoter Score per month (each respondent once, latest answer) with its 95% margin of error; "
-        "below, the responses behind it. Wide whiskers mean too few answers to read much into.",
+        "below, the responses behind it. Wide whiskers mean too few answers to read much into; months "
+        f"with fewer than {NPS_MIN_RESPONSES} answers are grey, without a margin, and not joined to the line.",
         nps_by_month,
     ),
     ChartSpec(

@@ -36,7 +36,9 @@ def default_source() -> Path:
 
 def run_from_args(args: argparse.Namespace) -> int:
     settings.use_paths(warehouse=args.warehouse)
-    source = (args.source or default_source()).expanduser().resolve()
+    # absolute, not resolved: marts.duckdb is a symlink through the publication pointer, and the path
+    # users know is the one to print
+    source = (args.source or default_source()).expanduser().absolute()
     out = (args.out or settings.publish_dir() / REPORT_FILE_NAME).expanduser().resolve()
     from dagster_project.report.build import write_report
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from dagster_project.publish.publisher import currency_minor_digits
 
 MARTS_SCHEMA = "marts"
 PUBLISHED_SCHEMA = "main"  # the published marts.duckdb keeps its marts in the default schema
@@ -67,6 +70,32 @@ class MartReader:
 
     def frame(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
         return self._con.execute(sql, list(params)).df()
+
+    @cached_property
+    def publication(self) -> tuple[str | None, str]:
+        """(publication id, reporting currency) of a published file, from its ledger ``meta.publication``;
+        for the warehouse (no ledger) no id and the dbt var ``reporting_currency``."""
+        columns = {
+            row[0]
+            for row in self._con.execute(
+                "select column_name from information_schema.columns where table_catalog = current_database() "
+                "and table_schema = 'meta' and table_name = 'publication'"
+            ).fetchall()
+        }
+        publication_id, currency = None, None
+        if "publication_id" in columns:
+            currency_column = "reporting_currency" if "reporting_currency" in columns else "null"
+            row = self._con.execute(
+                f"select publication_id, {currency_column} from meta.publication limit 1"
+            ).fetchone()
+            if row:
+                publication_id, currency = row
+        return publication_id, (currency or currency_minor_digits()[0]).upper()
+
+    @property
+    def currency(self) -> str:
+        """The currency of every amount in the marts (ISO code, upper case)."""
+        return self.publication[1]
 
 
 @contextmanager
