@@ -1,4 +1,6 @@
-"""The expectation suites in expectations/: well-formed, complete, and every expectation able to fail.
+"""The expectation suites in expectations/: well-formed, complete, every expectation able to fail, and
+judged at a cost that grows with what is new (unchanged files are not read again; a failing file
+keeps failing; large files are read in bounded chunks whose outcomes merge to the whole file's).
 
 For every expectation of every suite there is a clean fixture that passes and a dirty one that
 fails: the clean fixture is the rows the suite's own query returns on real data (the generated
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,12 +28,17 @@ from dagster_project.ingest.loader import Loader, discover
 from dagster_project.quality.suites import (
     SEVERITIES,
     Suite,
+    SuiteResult,
     build_gx_suite,
     load_suites,
     prepare_connection,
+    suite_hash,
+    validate,
     validate_frame,
+    validate_new_files,
 )
 from dagster_project.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR
+from tests.conftest import MINI_EXPORTS
 
 SUITES = load_suites()
 ROW_KEY = "_fixture_row"
@@ -207,3 +215,128 @@ def test_expectation_passes_clean_rows_and_fails_a_dirty_one(suite, index, fixtu
     outcome = validate_frame(dirty, suite, [expectation])[0]
     assert not outcome.success, f"the dirty fixture fails {expectation['type']}"
     assert outcome.severity == expectation.get("severity", "critical")
+
+
+# -- validation cost grows with what is new ---------------------------------------------------
+def _load(exports: Path, warehouse: Path) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        loader = Loader(con, exports)
+        for name, files in discover(exports).items():
+            loader.load_table(table(name), files)
+
+
+def _key(result: SuiteResult) -> list[tuple]:
+    return [
+        (item.name, item.severity, item.success, item.element_count, item.unexpected_count, item.examples)
+        for item in result.outcomes
+    ]
+
+
+def test_a_second_validation_of_unchanged_files_judges_no_row(tmp_path):
+    warehouse = tmp_path / "journey.duckdb"
+    _load(MINI_EXPORTS, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        for suite in load_suites(kind="raw"):
+            first = validate_new_files(con, suite)
+            second = validate_new_files(con, suite)
+            files = con.execute(f"select count(distinct _source_file) from raw.{suite.target[1]}").fetchall()[0][0]
+            assert (first.files_judged, first.files_reused) == (files, 0), suite.name
+            assert (second.rows, second.files_judged) == (0, 0), f"{suite.name}: unchanged files judged again"
+            assert (second.files_reused, second.rows_reused) == (files, first.rows), suite.name
+            assert _key(second) == _key(first), f"{suite.name}: the recorded outcome is the same outcome"
+            assert _key(second) == _key(validate(con, suite)), f"{suite.name}: and the same as a full validation"
+
+
+def _suite(name: str) -> Suite:
+    return next(suite for suite in load_suites(kind="raw") if suite.target[1] == name)
+
+
+def test_a_critically_failing_file_keeps_failing_until_it_is_fixed(tmp_path):
+    exports = tmp_path / "exports"
+    shutil.copytree(MINI_EXPORTS, exports)
+    refunds = exports / "billing" / "stripe_invoices_refunds.jsonl"
+    refund = {"id": "in_refund", "customer": "cus_A", "status": "refunded", "created": 1717200000,
+              "currency": "usd", "lines": {"data": []}}  # fmt: skip
+    refunds.write_text(json.dumps(refund) + "\n", encoding="utf-8")
+    warehouse = tmp_path / "journey.duckdb"
+    _load(exports, warehouse)
+    suite, status = _suite("stripe_invoices"), 'expect_column_values_to_be_in_set("status")'
+    with duckdb.connect(str(warehouse)) as con:
+        first = validate_new_files(con, suite)
+    assert [item.name for item in first.failed("critical")] == [status]
+
+    for _ in range(2):  # later builds: nothing new is read, the file still blocks
+        with duckdb.connect(str(warehouse)) as con:
+            again = validate_new_files(con, suite)
+        assert (again.rows, again.files_judged, again.files_reused) == (0, 0, 2)
+        failed = again.failed("critical")
+        assert [item.name for item in failed] == [status] and failed[0].unexpected_count == 1
+        assert failed[0].examples[0]["_source_file"] == "billing/stripe_invoices_refunds.jsonl"
+
+    # Another (clean) file arrives: only it is judged; the old failure stays.
+    extra = dict(refund, id="in_extra", status="paid")
+    (exports / "billing" / "stripe_invoices_extra.jsonl").write_text(json.dumps(extra) + "\n", encoding="utf-8")
+    _load(exports, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        added = validate_new_files(con, suite)
+    assert (added.rows, added.files_judged, added.files_reused) == (1, 1, 2)
+    assert [item.name for item in added.failed("critical")] == [status]
+
+    # The file is fixed (new content): it is judged again — with the file it was first judged with,
+    # whose recorded outcome included it — and the block is lifted.
+    refunds.write_text(json.dumps(dict(refund, status="paid")) + "\n", encoding="utf-8")
+    _load(exports, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        fixed = validate_new_files(con, suite)
+        recorded = con.execute(
+            "select source_file, critical_failed from raw._validated_files where table_name = 'stripe_invoices' "
+            "order by source_file"
+        ).fetchall()
+    assert (fixed.rows, fixed.files_judged, fixed.files_reused) == (first.rows, 2, 1)
+    assert not fixed.failed("critical")
+    assert recorded == [
+        ("billing/stripe_invoices.jsonl", 0),
+        ("billing/stripe_invoices_extra.jsonl", 0),
+        ("billing/stripe_invoices_refunds.jsonl", 0),
+    ]
+
+
+def test_a_changed_suite_judges_every_file_again(tmp_path):
+    warehouse = tmp_path / "journey.duckdb"
+    _load(MINI_EXPORTS, warehouse)
+    suite = _suite("hubspot_companies")
+    changed = replace(suite, expectations=suite.expectations[:-1])
+    with duckdb.connect(str(warehouse)) as con:
+        first = validate_new_files(con, suite)
+        assert suite_hash(changed) != suite_hash(suite)
+        again = validate_new_files(con, changed)
+    assert first.rows > 0 and (again.rows, again.files_reused) == (first.rows, 0)
+
+
+def test_bounded_chunks_give_the_whole_file_outcome(tmp_path):
+    """A file larger than a chunk: outcomes of the chunks merge to the one-frame outcome, and a
+    duplicate id straddling two chunks is still found (uniqueness is then judged in SQL)."""
+    exports = tmp_path / "exports"
+    (exports / "support").mkdir(parents=True)
+    users = [{"id": str(number), "email": f"user{number}@example.com", "role": "end-user"} for number in range(5000)]
+    users[4500] = {"id": "7", "email": "other@example.com", "role": "end-user"}  # row 7's id again, later chunk
+    users[3000]["email"] = "not an e-mail"  # a warning in the second chunk
+    users[10]["role"] = "robot"  # and one in the first
+    (exports / "support" / "zendesk_users.jsonl").write_text(
+        "".join(json.dumps(user) + "\n" for user in users), encoding="utf-8"
+    )
+    warehouse = tmp_path / "journey.duckdb"
+    _load(exports, warehouse)
+    suite = _suite("zendesk_users")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        whole = validate(con, suite, examples=None, chunk_rows=1_000_000)
+        chunked = validate(con, suite, examples=None, chunk_rows=2048)  # three chunks
+    by_name = {item.name: item for item in chunked.outcomes}
+    unique = by_name['expect_compound_columns_to_be_unique(["_source_file", "id"])']
+    assert (unique.success, unique.unexpected_count, unique.element_count) == (False, 2, 5000)
+    assert sorted(example["_row_number"] for example in unique.examples) == [8, 4501]
+    assert by_name['expect_column_values_to_be_in_set("role")'].unexpected_count == 1
+    assert by_name['expect_column_values_to_match_regex("email")'].unexpected_count == 1
+    assert [(item.name, item.success, item.unexpected_count, item.element_count) for item in chunked.outcomes] == [
+        (item.name, item.success, item.unexpected_count, item.element_count) for item in whole.outcomes
+    ]

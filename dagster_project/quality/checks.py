@@ -1,14 +1,18 @@
-"""The expectation suites as Dagster asset checks: ``critical`` blocks what is downstream, ``warning`` reports.
+"""The raw expectation suites as Dagster asset checks: ``critical`` blocks what is downstream, ``warning`` reports.
 
-Each suite in ``expectations/`` becomes one multi-asset check on its asset with two checks:
+Each suite in ``expectations/raw/`` becomes one multi-asset check on its raw table with two checks:
 
 - ``expectations_error`` (blocking, severity ERROR): fails when a ``critical`` expectation fails;
-  Dagster then runs nothing downstream (for a raw table: no dbt model; for a mart: no publishing),
-  so the previous marts stay in place.
+  Dagster then runs no dbt model downstream, so the previous marts stay in place.
 - ``expectations_warn`` (severity WARN): fails when a ``warning`` expectation fails; blocks nothing.
 
 Both carry the failing expectations in their description (count, share, examples naming file and
 row) and the path of the run's HTML report (``quality/runs/<run id>/index.html``).
+
+The check judges only files not yet judged by the current suite (``validate_new_files``; the
+outcome of unchanged files comes from ``raw._validated_files``), so a rebuild with no new export
+reads no raw row into Python, and a file that failed keeps failing until it is fixed or removed.
+Mart invariants are not checked here: they are dbt tests next to each model (``dbt/models/marts``).
 """
 
 from collections.abc import Iterable, Iterator
@@ -16,7 +20,7 @@ from collections.abc import Iterable, Iterator
 import dagster as dg
 
 from dagster_project.quality.report import quality_dir, write_result
-from dagster_project.quality.suites import Outcome, Suite, SuiteResult, load_suites, validate
+from dagster_project.quality.suites import Outcome, Suite, SuiteResult, load_suites, validate_new_files
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import WAREHOUSE_POOL
 
@@ -27,7 +31,8 @@ DESCRIPTION_OUTCOMES = 8  # failing expectations listed in a check's description
 
 def describe(result: SuiteResult, outcomes: list[Outcome], label: str) -> str:
     if not outcomes:
-        return f"{result.suite}: every {label} expectation holds on {result.rows} rows"
+        reused = f" (and {result.rows_reused} of unchanged files, judged before)" if result.files_reused else ""
+        return f"{result.suite}: every {label} expectation holds on {result.rows} rows judged now{reused}"
     listed = "; ".join(outcome.summary for outcome in outcomes[:DESCRIPTION_OUTCOMES])
     more = f"; and {len(outcomes) - DESCRIPTION_OUTCOMES} more" if len(outcomes) > DESCRIPTION_OUTCOMES else ""
     return f"{result.suite}: {len(outcomes)} {label} expectation(s) failed — {listed}{more}"
@@ -49,6 +54,9 @@ def check_results(result: SuiteResult, asset_key: dg.AssetKey, report: str | Non
             metadata={
                 "suite": result.suite,
                 "rows_judged": result.rows,
+                "files_judged": result.files_judged,
+                "files_unchanged": result.files_reused,
+                "rows_of_unchanged_files": result.rows_reused,
                 "failed_expectations": [outcome.name for outcome in failed],
                 "failing_rows": sum(outcome.unexpected_count or 0 for outcome in failed),
                 **({"report": dg.MetadataValue.path(report)} if report else {}),
@@ -81,13 +89,17 @@ def build_suite_check(suite: Suite, asset_key: dg.AssetKey) -> dg.AssetChecksDef
         description=f"Validates {asset_key.to_user_string()} with {suite.path.name} (Great Expectations).",
     )
     def _suite_check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-        with warehouse.connect(read_only=True) as con:
-            result = validate(con, suite)
+        with warehouse.connect() as con:  # writes raw._validated_files
+            result = validate_new_files(con, suite)
         report = str(write_result(result, context.run.run_id, quality_dir(warehouse.warehouse_path)))
         for outcome in result.failed("critical") + result.failed("warning"):
             log = context.log.error if outcome.severity == "critical" else context.log.warning
             log(f"{suite.name} [{outcome.severity}] {outcome.summary} — {outcome.description}")
-        context.log.info(f"{suite.name}: {result.rows} rows judged in {result.seconds:.1f}s; report {report}")
+        context.log.info(
+            f"{suite.name}: {result.rows} rows of {result.files_judged} new or changed file(s) judged in "
+            f"{result.seconds:.1f}s; {result.files_reused} unchanged file(s) ({result.rows_reused} rows) "
+            f"kept their recorded outcome; report {report}"
+        )
         yield from check_results(result, asset_key, report)
 
     return _suite_check
@@ -102,12 +114,3 @@ def raw_suite_checks(asset_keys: Iterable[dg.AssetKey]) -> list[dg.AssetChecksDe
         if key in known:
             checks.append(build_suite_check(suite, key))
     return checks
-
-
-def mart_suite_checks(model_keys: dict[str, dg.AssetKey]) -> list[dg.AssetChecksDefinition]:
-    """A check per mart suite whose dbt model exists (a suite for a model not built yet waits)."""
-    return [
-        build_suite_check(suite, model_keys[suite.target[0]])
-        for suite in load_suites(kind="mart")
-        if suite.target[0] in model_keys
-    ]

@@ -94,9 +94,15 @@ def render_html(results: list[dict], run_id: str) -> str:
                 f"<td>{escape(outcome.get('description') or '')}</td><td>{counted}</td>"
                 f"<td><ul>{examples}</ul></td></tr>"
             )
+        reused = (
+            f" · {result['files_reused']} unchanged file(s), {result['rows_reused']} rows: outcome recorded "
+            "when they were judged (raw._validated_files)"
+            if result.get("files_reused")
+            else ""
+        )
         sections.append(
             f"<section><h2 class='{status}'>{escape(result['suite'])} — {label}</h2>"
-            f"<p>{result['rows']} rows judged in {result['seconds']:.1f}s"
+            f"<p>{result['rows']} rows judged in {result['seconds']:.1f}s{reused}"
             f"{' · ' + escape(result['error']) if result.get('error') else ''}</p>"
             "<table><tr><th>result</th><th>severity</th><th>expectation</th><th>what a failure means</th>"
             f"<th>failing rows</th><th>examples</th></tr>{''.join(rows)}</table></section>"
@@ -116,7 +122,7 @@ ul {{ margin: 0; padding-left: 1rem; }} code {{ font-size: 0.8rem; word-break: b
 <h1>Data quality — run {escape(run_id)}</h1>
 <p>Rendered {rendered_at}. {len(results)} suites: {counts["ok"]} passed, {counts["warn"]} with warnings,
 {counts["error"]} blocking. <em>critical</em> expectations block everything downstream; <em>warning</em>
-ones are reported and block nothing. Suites live in <code>expectations/</code>.</p>
+ones are reported and block nothing. Suites live in <code>expectations/raw/</code>; mart invariants are dbt tests.</p>
 {"".join(sections)}
 </body></html>
 """

@@ -16,18 +16,31 @@ Severity is GX's own: ``critical`` fails the blocking check (nothing downstream 
 ``warning`` fails the warning check (reported, nothing blocked), ``info`` is only reported.
 
 GX is imported lazily (it takes seconds) and runs on pandas frames read from DuckDB: GX's SQL
-datasource does not work with DuckDB.
+datasource does not work with DuckDB. Its cost is kept proportional to what is new:
+
+- rows are streamed from DuckDB in chunks of at most ``CHUNK_ROWS`` rows and the outcomes of the
+  chunks are merged (counts summed, examples kept in order), so no frame ever holds a whole large
+  table; when there is more than one chunk, a uniqueness expectation is judged in SQL over every row
+  instead (``_unique_in_sql``), since a duplicate could straddle two chunks;
+- ``validate_new_files`` judges only the files not judged yet by the current suite version (the hash
+  of its resolved query and expectations), all of them in one batch, and records the batch in
+  ``raw._validated_files``: per file its fingerprint (ingest content hash and row count), and the
+  batch's outcome. A batch whose files are all unchanged is not read again: its recorded outcome is
+  merged in. A change to one file of a batch voids it (its other files are judged again with the
+  change). A failing file keeps failing on every build until it is fixed (new content) or removed;
+- ``sql_checks`` (orphans across tables) stay SQL over the whole table: DuckDB aggregates them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 import re
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -42,6 +55,9 @@ from dagster_project.settings import EXPECTATIONS_DIR
 SEVERITIES = ("critical", "warning", "info")
 _VAR_IN_TEXT = re.compile(r"\$var:(\w+)")
 EXAMPLES = 20  # failing rows quoted per expectation in results and reports
+CHUNK_ROWS = 200_000  # the most rows handed to GX in one frame
+VALIDATED = "raw._validated_files"  # what each raw file got from which suite version
+ENGINE_VERSION = 1  # bump when the way outcomes are computed changes: every file is judged again
 
 
 class SuiteError(ValueError):
@@ -89,6 +105,7 @@ class Outcome:
     observed_value: Any = None
     examples: list[Any] = field(default_factory=list)
     error: str | None = None
+    missing_count: int | None = None  # rows GX left out of unexpected_percent (nulls)
 
     @property
     def summary(self) -> str:
@@ -110,6 +127,9 @@ class SuiteResult:
     seconds: float
     outcomes: list[Outcome]
     error: str | None = None
+    files_judged: int = 0  # files whose rows GX read in this validation
+    files_reused: int = 0  # unchanged files whose recorded outcome was merged in instead
+    rows_reused: int = 0  # rows of those files (not read)
 
     def failed(self, severity: str) -> list[Outcome]:
         return [outcome for outcome in self.outcomes if not outcome.success and outcome.severity == severity]
@@ -213,23 +233,318 @@ def prepare_connection(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create or replace temp macro parse_timestamp(value) as {parse_timestamp_sql('value')}")
 
 
-def validate(con: duckdb.DuckDBPyConnection, suite: Suite, examples: int | None = EXAMPLES) -> SuiteResult:
-    """Judge the warehouse behind ``con`` with ``suite``; ``examples=None`` lists every failing row."""
+def validate(
+    con: duckdb.DuckDBPyConnection, suite: Suite, examples: int | None = EXAMPLES, chunk_rows: int = CHUNK_ROWS
+) -> SuiteResult:
+    """Judge every row behind ``con`` with ``suite`` (file by file, in bounded chunks); no ledger.
+
+    ``examples=None`` lists every failing row. Works on a read-only connection.
+    """
+    return _validate(con, suite, examples, chunk_rows, ledger=False)
+
+
+def validate_new_files(
+    con: duckdb.DuckDBPyConnection, suite: Suite, examples: int | None = EXAMPLES, chunk_rows: int = CHUNK_ROWS
+) -> SuiteResult:
+    """Judge only the files not yet judged by this version of ``suite``; merge the recorded outcomes of the rest.
+
+    Needs a writable connection: what each file got is recorded in ``raw._validated_files``.
+    """
+    return _validate(con, suite, examples, chunk_rows, ledger=True)
+
+
+def suite_hash(suite: Suite) -> str:
+    """The suite's version: its resolved query, row id and expectations (dbt vars included), GX's version."""
+    from importlib.metadata import version
+
+    document = {
+        "engine": ENGINE_VERSION,
+        "gx": version("great_expectations"),
+        "query": suite.query,
+        "row_id": suite.row_id,
+        "expectations": suite.expectations,
+    }
+    return hashlib.sha256(json.dumps(_jsonable(document), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def ensure_validated_files(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the validation ledger; one of another layout is only a cache, so it is replaced."""
+    columns = {
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns where table_schema || '.' || table_name = ?",
+            [VALIDATED],
+        ).fetchall()
+    }
+    if columns and "batch_id" not in columns:
+        con.execute(f"drop table {VALIDATED}")
+    con.execute(
+        f"""create table if not exists {VALIDATED} (
+            table_name varchar not null,
+            source_file varchar not null,
+            file_fingerprint varchar not null,
+            suite_hash varchar not null,
+            batch_id varchar not null,
+            batch_rows_judged bigint not null,
+            critical_failed integer not null,
+            warning_failed integer not null,
+            outcomes varchar not null,
+            validated_at timestamp not null
+        )"""
+    )
+
+
+def _files(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[tuple[str, str | None]] | None:
+    """(source file, fingerprint) of each file in the suite's raw table; the fingerprint is the ingest
+    ledger's content hash and the file's row count (None when the ledger does not know the file: it is
+    then judged every time). None for a suite without ``_source_file``: its query is judged whole."""
+    if suite.kind != "raw" or "_source_file" not in suite.row_id:
+        return None
+    from dagster_project.ingest.loader import LEDGER, RAW_SCHEMA
+
+    raw_table = f"{RAW_SCHEMA}.{suite.target[-1]}"
+    ledger_exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [RAW_SCHEMA, LEDGER.split(".")[-1]],
+    ).fetchall()[0][0]
+    hashes = (
+        f"left join (select source_file, any_value(file_hash) as file_hash from {LEDGER} "
+        f"where table_name = ? and status = 'loaded' group by source_file) as ledger "
+        "on ledger.source_file = counted._source_file"
+        if ledger_exists
+        else ""
+    )
+    rows = con.execute(
+        f"""select counted._source_file,
+                {"ledger.file_hash || ':' || counted.row_count" if ledger_exists else "null"}
+            from (select _source_file, count(*) as row_count from {raw_table} group by _source_file) as counted
+            {hashes}
+            order by counted._source_file""",
+        [suite.target[-1]] if ledger_exists else [],
+    ).fetchall()
+    return [(row[0], row[1]) for row in rows]
+
+
+def _recorded_batches(
+    con: duckdb.DuckDBPyConnection, suite: Suite, version: str, current: dict[str, str | None]
+) -> dict[str, tuple[list[str], int, list[Outcome]]]:
+    """Batches judged by this suite version whose every file is still there with the same content:
+    batch id → (its files, rows it judged, its outcomes). Any change to one file of a batch (or its
+    removal) voids the batch: its remaining files are judged again with the new ones."""
+    ensure_validated_files(con)
+    batches: dict[str, tuple[list[str], int, list[Outcome]]] = {}
+    void = set()
+    for batch_id, source_file, fingerprint, rows, outcomes in con.execute(
+        f"select batch_id, source_file, file_fingerprint, batch_rows_judged, outcomes from {VALIDATED} "
+        "where table_name = ? and suite_hash = ? order by batch_id, source_file",
+        [suite.target[-1], version],
+    ).fetchall():
+        if current.get(source_file, "") != fingerprint:
+            void.add(batch_id)
+        if batch_id not in batches:
+            batches[batch_id] = ([], rows, [Outcome(**item) for item in json.loads(outcomes)])
+        batches[batch_id][0].append(source_file)
+    return {batch_id: batch for batch_id, batch in batches.items() if batch_id not in void}
+
+
+def _validate(
+    con: duckdb.DuckDBPyConnection, suite: Suite, examples: int | None, chunk_rows: int, ledger: bool
+) -> SuiteResult:
     started = time.monotonic()
     prepare_connection(con)
     try:
-        frame = con.execute(suite.query).df()
+        listed = _files(con, suite)
+        con.execute(f"select * from ({suite.query}) limit 0")
     except duckdb.Error as error:
         message = f"the suite's query failed: {str(error).splitlines()[0]}"
         outcome = Outcome("query", "warning", False, f"{suite.path.name}: update meta.query", error=message)
         return SuiteResult(suite.name, suite.kind, list(suite.target), 0, 0.0, [outcome], error=message)
+
+    ledger = ledger and listed is not None
+    current = dict(listed or [])
+    version = suite_hash(suite) if ledger else ""
+    reused = _recorded_batches(con, suite, version, current) if ledger else {}
+    reused_files = {source_file for files, _, _ in reused.values() for source_file in files}
+    new_files = [source_file for source_file in current if source_file not in reused_files]
+
+    parts = [outcomes for _, _, outcomes in reused.values()]
+    rows_judged = 0
+    batch_id = f"{time.time_ns():x}-{len(new_files)}"  # the batch of files judged now
     try:
-        outcomes = validate_frame(frame, suite, examples=examples)
+        if new_files or not parts:  # nothing reused: judge everything (an empty table judges its columns)
+            only = new_files if reused_files else None
+            outcomes, rows_judged = _judge_rows(con, suite, only, examples, chunk_rows)
+            parts.append(outcomes)
+            if ledger and not any(outcome.error for outcome in outcomes):
+                files = [(name, current[name]) for name in new_files]
+                _record(con, suite, version, batch_id, files, rows_judged, outcomes)
     except SuiteError as error:
         outcome = Outcome("suite", "warning", False, "fix the suite file", error=str(error))
-        return SuiteResult(suite.name, suite.kind, list(suite.target), len(frame), 0.0, [outcome], error=str(error))
+        return SuiteResult(suite.name, suite.kind, list(suite.target), rows_judged, 0.0, [outcome], error=str(error))
+    if ledger:  # forget batches that no longer hold (a file changed or removed)
+        con.execute(
+            f"delete from {VALIDATED} where table_name = ? and not (suite_hash = ? and list_contains(?, batch_id))",
+            [suite.target[-1], version, [*reused, batch_id]],
+        )
+    outcomes = merge_outcomes(parts, examples)
     outcomes += [_run_sql_check(con, check, examples) for check in suite.sql_checks]
-    return SuiteResult(suite.name, suite.kind, list(suite.target), len(frame), time.monotonic() - started, outcomes)
+    return SuiteResult(
+        suite.name,
+        suite.kind,
+        list(suite.target),
+        rows_judged,
+        time.monotonic() - started,
+        outcomes,
+        files_judged=len(new_files),
+        files_reused=len(reused_files),
+        rows_reused=sum(rows for _, rows, _ in reused.values()),
+    )
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    version: str,
+    batch_id: str,
+    files: list[tuple[str, str | None]],
+    rows: int,
+    outcomes: list[Outcome],
+) -> None:
+    """Record the batch of files just judged; a file the ingest ledger does not know is not recorded."""
+    known = [(source_file, fingerprint) for source_file, fingerprint in files if fingerprint is not None]
+    if not known:
+        return
+    failed = [outcome for outcome in outcomes if not outcome.success]
+    document = json.dumps(_jsonable([asdict(outcome) for outcome in outcomes]))
+    con.executemany(
+        f"insert into {VALIDATED} values (?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+        [
+            [
+                suite.target[-1],
+                source_file,
+                fingerprint,
+                version,
+                batch_id,
+                rows,
+                sum(outcome.severity == "critical" for outcome in failed),
+                sum(outcome.severity == "warning" for outcome in failed),
+                document,
+            ]
+            for source_file, fingerprint in known
+        ],
+    )
+
+
+def _judge_rows(
+    con: duckdb.DuckDBPyConnection, suite: Suite, only: list[str] | None, examples: int | None, chunk_rows: int
+) -> tuple[list[Outcome], int]:
+    """The suite's expectations on its rows (of the files ``only``, or all), read in chunks of at most
+    ``chunk_rows``; returns (outcomes, rows judged)."""
+    sql, params = (
+        (suite.query, [])
+        if only is None
+        else (f"select * from ({suite.query}) as judged where list_contains(?, judged._source_file)", [only])
+    )
+    result = con.execute(sql, params)
+    vectors = max(1, chunk_rows // 2048)  # DuckDB hands out vectors of 2,048 rows
+    parts, rows = [], 0
+    while True:
+        frame = result.fetch_df_chunk(vectors)
+        if len(frame) == 0 and parts:
+            break
+        rows += len(frame)
+        parts.append(validate_frame(frame.reset_index(drop=True), suite, examples=examples))
+        if len(frame) == 0:
+            break
+        del frame
+    if len(parts) > 1:  # a duplicate may straddle two chunks: uniqueness is judged in SQL over every row
+        for index, expectation in enumerate(suite.expectations):
+            if expectation["type"] in UNIQUENESS:
+                whole = _unique_in_sql(con, suite, sql, params, expectation, examples)
+                nothing = replace(
+                    whole, success=True, element_count=0, unexpected_count=0, missing_count=0, examples=[]
+                )
+                for number, part in enumerate(parts):
+                    part[index] = whole if number == 0 else nothing
+    return merge_outcomes(parts, examples), rows
+
+
+UNIQUENESS = ("expect_compound_columns_to_be_unique", "expect_column_values_to_be_unique")
+
+
+def _unique_in_sql(
+    con: duckdb.DuckDBPyConnection, suite: Suite, sql: str, params: list, expectation: dict, examples: int | None
+) -> Outcome:
+    """A uniqueness expectation judged by DuckDB over every row of ``sql`` (rows sharing a key all count)."""
+    kwargs = expectation["kwargs"]
+    columns = kwargs.get("column_list") or [kwargs["column"]]
+    quoted = [_quote(column) for column in columns]
+    shown = [_quote(column) for column in dict.fromkeys([*suite.row_id, *columns])]
+    pair = ", ".join(
+        f"{_literal(column)}: judged.{name}"
+        for column, name in zip(dict.fromkeys([*suite.row_id, *columns]), shown, strict=True)
+    )
+    present = " or ".join(f"judged.{name} is not null" for name in quoted)
+    limit = "" if examples is None else f"[1:{int(examples)}]"
+    unexpected, total, found = con.execute(
+        f"""with judged as ({sql}),
+        keyed as (select *, count(*) over (partition by {", ".join(quoted)}) as _copies from judged where {present})
+        select count(*) filter (where _copies > 1), (select count(*) from judged),
+            (list({{{pair}}}) filter (where _copies > 1)){limit}
+        from keyed as judged""",
+        params,
+    ).fetchall()[0]
+    subject = columns if "column_list" in kwargs else columns[0]
+    return Outcome(
+        name=f"{expectation['type']}({_short(subject, 80)})",
+        severity=expectation.get("severity", "critical"),
+        success=not unexpected,
+        description=(expectation.get("meta") or {}).get("why", ""),
+        element_count=int(total),
+        unexpected_count=int(unexpected),
+        unexpected_percent=100.0 * unexpected / total if total else 0.0,
+        examples=_jsonable(list(found or [])),
+        missing_count=0,
+    )
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"
+
+
+def merge_outcomes(parts: list[list[Outcome]], examples: int | None = EXAMPLES) -> list[Outcome]:
+    """One outcome per expectation from the outcomes of several files or chunks (same suite, same order)."""
+    if len(parts) == 1:
+        return parts[0]
+    merged = []
+    for same in zip(*parts, strict=True):
+        counted = [item for item in same if item.unexpected_count is not None]
+        element_count = sum(item.element_count or 0 for item in counted) if counted else None
+        unexpected = sum(item.unexpected_count or 0 for item in counted) if counted else None
+        missing = sum(item.missing_count or 0 for item in counted) if counted else None
+        judged = (element_count or 0) - (missing or 0)
+        found = [example for item in same for example in item.examples]
+        failing = [item for item in same if not item.success]
+        merged.append(
+            Outcome(
+                name=same[0].name,
+                severity=same[0].severity,
+                success=not failing,
+                description=same[0].description,
+                element_count=element_count,
+                unexpected_count=unexpected,
+                unexpected_percent=(100.0 * unexpected / judged if judged else 0.0) if counted else None,
+                observed_value=(failing or same)[0].observed_value,
+                examples=found if examples is None else found[:examples],
+                error=next((item.error for item in same if item.error), None),
+                missing_count=missing,
+            )
+        )
+    return merged
 
 
 def _gx():
@@ -306,6 +621,7 @@ def _outcome(item, examples: int | None) -> Outcome:
         observed_value=result.get("observed_value"),
         examples=_jsonable(listed if examples is None else listed[:examples]),
         error=error,
+        missing_count=result.get("missing_count"),
     )
 
 
