@@ -119,9 +119,15 @@ def _measure(command: list[str], env: dict[str, str], what: str, out, err) -> Me
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    code = process.wait()
+    try:
+        code = process.wait()
+    except BaseException:  # interrupted: do not leave a build running behind the benchmark
+        process.kill()
+        process.wait()
+        raise
+    finally:
+        done.set()
     seconds = time.monotonic() - started
-    done.set()
     sampler.join()
     out.seek(0)
     err.seek(0)
@@ -297,7 +303,16 @@ def run_size(accounts: int, work: Path, env: dict[str, str], label: str) -> dict
     )
     drop_files = add_drop(exports, drop_folder, "drop1")
     drop = timed_build(exports, warehouse, env, "rebuild after the drop")
-    say(f"  {drop['seconds']:.1f}s after a drop of {drop_files} files")
+    say(f"  {drop['seconds']:.1f}s after a drop of {drop_files} files; the floor on the files after the drop …")
+    drop_json = work / f"floor_{accounts}_drop.json"
+    drop_floor = measure(
+        [sys.executable, str(HERE / "floor.py"), "--exports", str(exports), "--database", str(floor_db),
+         "--compare", str(warehouse), "--json", str(drop_json)],
+        env,
+        "floor after the drop",
+    )
+    print(drop_floor.stdout, end="", flush=True)
+    drop_result = json.loads(drop_json.read_text())
     floor_figures = floor_result["figures"]
     built = floor_result.get("build_figures", {})
     return {
@@ -316,9 +331,13 @@ def run_size(accounts: int, work: Path, env: dict[str, str], label: str) -> dict
         "drop_seconds": drop["seconds"],
         "drop_peak_mb": drop["peak_mb"],
         "drop_share_of_build": round(drop["seconds"] / cold["seconds"], 3),
+        "drop_floor_seconds": round(drop_floor.seconds, 2),
+        "drop_floor_ending_mrr": round(drop_result["figures"]["ending_mrr"], 2),
+        "drop_build_ending_mrr": round(drop_result.get("build_figures", {}).get("ending_mrr", float("nan")), 2),
+        "drop_mrr_agrees": drop_result.get("mrr_agrees"),
         "generate_seconds": round(generated.seconds, 2),
         "exports_mb": round(folder_mb(exports) - folder_mb(drop_folder), 1),
-        "export_rows": sum(floor_result["rows"].values()),
+        "export_rows": sum(rows for table, rows in floor_result["rows"].items() if table != "invoice_lines"),
         "warehouse_mb": round(warehouse.stat().st_size / 2**20, 1),
         "floor_load_seconds": round(floor_result["load_seconds"], 2),
         "floor_transform_seconds": round(floor_result["transform_seconds"], 2),
@@ -451,15 +470,17 @@ def write_markdown(runs: list[dict]) -> None:
         "## Floor and build agree? (latest month, `as_of_month`)",
         "",
         "| run | accounts | as_of_month | ending MRR, floor | ending MRR, build | agrees "
-        "| active accounts floor / build | NPS floor / build |",
-        "|---|---:|---|---:|---:|---|---:|---:|",
+        "| active accounts floor / build | NPS floor / build | after the 1% drop: floor / build |",
+        "|---|---:|---|---:|---:|---|---:|---:|---|",
     ]
     for run in sized:
         lines.append(
             f"| {run['label']} | {run['accounts']:,} | {run['as_of_month']} | {run['floor_ending_mrr']:,.2f} "
             f"| {run['build_ending_mrr']:,.2f} | {'yes' if run['mrr_agrees'] else '**no**'} "
             f"| {run['floor_active_accounts']:,} / {_fmt(run['build_active_accounts'], '{:,}')} "
-            f"| {_fmt(run['floor_nps'])} / {_fmt(run['build_nps'])} |"
+            f"| {_fmt(run['floor_nps'])} / {_fmt(run['build_nps'])} "
+            f"| {run['drop_floor_ending_mrr']:,.2f} / {run['drop_build_ending_mrr']:,.2f} "
+            f"{'(agree)' if run['drop_mrr_agrees'] else '(**differ**)'} |"
         )
     million = next((run for run in sized if run["accounts"] == 1_000_000), None)
     sample = samples[-1] if samples else None
