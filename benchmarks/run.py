@@ -531,21 +531,32 @@ def write_plot(runs: list[dict]) -> None:
     except ImportError:
         print("matplotlib is not installed (pip install -e '.[dev]'): no plot", file=sys.stderr)
         return
-    accounts = [run["accounts"] for run in sized]
     figure, axes = plt.subplots(figsize=(7, 4.5))
-    for key, name in (
-        ("build_seconds", "journey build (cold)"),
-        ("floor_seconds", "floor: straight DuckDB"),
-        ("rebuild_seconds", "rebuild, no change"),
-        ("drop_seconds", "rebuild after a 1% drop"),
-    ):
-        axes.plot(accounts, [run[key] for run in sized], marker="o", label=name)
+    labels = sorted({run["label"] for run in sized})
+    series = (
+        ("build_seconds", "journey build (cold)", "C0"),
+        ("floor_seconds", "floor: straight DuckDB", "C1"),
+        ("rebuild_seconds", "rebuild, no change", "C2"),
+        ("drop_seconds", "rebuild after a 1% drop", "C3"),
+    )
+    # one line per label: a smoke run on a busy machine is never joined to a full run's points
+    for number, label in enumerate(labels):
+        runs_of_label = [run for run in sized if run["label"] == label]
+        accounts = [run["accounts"] for run in runs_of_label]
+        for key, name, colour in series:
+            axes.plot(
+                accounts,
+                [run[key] for run in runs_of_label],
+                marker="o",
+                color=colour,
+                linestyle=("-", "--", ":", "-.")[number % 4],
+                label=f"{name} ({label})",
+            )
     axes.axhline(TARGET_1M_SECONDS, color="grey", linestyle=":", linewidth=1, label="15 min target (1M)")
     axes.set_xscale("log")
     axes.set_yscale("log")
     axes.set_xlabel("accounts")
     axes.set_ylabel("wall time (s)")
-    labels = sorted({run["label"] for run in sized})
     axes.set_title(f"Journey Warehouse benchmark ({', '.join(labels)})")
     axes.grid(True, which="both", alpha=0.3)
     axes.legend(fontsize=8)
