@@ -425,37 +425,40 @@ def write_markdown(runs: list[dict]) -> None:
     sized = [run for run in runs if not run.get("sample")]
     samples = [run for run in runs if run.get("sample")]
     lines = [MARKER, ""]
-    machines = {json.dumps(run["machine"], sort_keys=True) for run in runs}
+    machines = {
+        json.dumps({key: value for key, value in run["machine"].items() if key != "load_1min_at_end"}, sort_keys=True)
+        for run in runs
+    }
     for described in sorted(machines):
         info = json.loads(described)
         lines.append(
             f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB, {info['os']}; "
             f"Python {info['python']}, dagster {info['dagster']}, dagster-dbt {info['dagster-dbt']}, "
             f"dbt-core {info['dbt-core']}, dbt-duckdb {info['dbt-duckdb']}, duckdb {info['duckdb']}, "
-            f"great-expectations {info['great-expectations']} (1-min load average at the end of the run: "
-            f"{info['load_1min_at_end']})."
+            f"great-expectations {info['great-expectations']}."
         )
     lines += [
         "",
         "## Build against the floor",
         "",
         "| run | accounts | export rows | exports (MiB) | build (s) | peak (MB) | floor (s) | floor peak (MB) "
-        "| build ÷ floor | no-change rebuild (s) | +1% drop (s) | drop ÷ build | measured |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| build ÷ floor | no-change rebuild (s) | +1% drop (s) | drop ÷ build | measured | load (1 min) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for run in sized:
         lines.append(
             f"| {run['label']} | {run['accounts']:,} | {run['export_rows']:,} | {run['exports_mb']:,.1f} "
             f"| {run['build_seconds']:.1f} | {run['peak_mb']:,} | {run['floor_seconds']:.1f} "
             f"| {run['floor_peak_mb']:,} | {run['floor_ratio']:.1f}× | {run['rebuild_seconds']:.1f} "
-            f"| {run['drop_seconds']:.1f} | {run['drop_share_of_build']:.0%} | {run['measured_at']} |"
+            f"| {run['drop_seconds']:.1f} | {run['drop_share_of_build']:.0%} | {run['measured_at']} "
+            f"| {run['machine']['load_1min_at_end']} |"
         )
     lines += [
         "",
         "## Phases of the cold build (seconds)",
         "",
-        "| run | accounts | " + " | ".join(PHASES) + " | source |",
-        "|---|---:|" + "---:|" * len(PHASES) + "---|",
+        "| run | accounts | " + " | ".join(PHASES) + " | total | source | load (1 min) |",
+        "|---|---:|" + "---:|" * len(PHASES) + "---:|---|---:|",
     ]
     for run in sized + samples:
         phases = run.get("phases") or {}
@@ -463,7 +466,7 @@ def write_markdown(runs: list[dict]) -> None:
         lines.append(
             f"| {run['label']} | {accounts} | "
             + " | ".join(_fmt(phases.get(name)) for name in PHASES)
-            + f" | {run['phases_source']} |"
+            + f" | {run['build_seconds']:.1f} | {run['phases_source']} | {run['machine']['load_1min_at_end']} |"
         )
     lines += [
         "",
