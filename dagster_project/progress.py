@@ -7,7 +7,7 @@ tests; ``<mart>_expectations`` checks the marts; ``serving__published_marts`` pu
 
 On a terminal the phases are a live table (``rich``); otherwise (CI logs, a pipe) each phase prints
 one plain line when it ends. Everything else — Dagster's log lines, dbt's output, library warnings —
-goes to the build's log file (``BuildOutput`` redirects the process's stdout and stderr there), and
+goes to the build's log file (``captured_output`` redirects the process's stdout and stderr there), and
 ``--verbose`` shows it live instead.
 """
 
