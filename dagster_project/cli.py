@@ -127,13 +127,15 @@ def _run_build(exports: Path, warehouse: Path, args: argparse.Namespace):
     _stderr(f"building {warehouse} from {exports}" + ("" if args.verbose else f" (full log: {log_file})"))
     with captured_output(log_file, enabled=not args.verbose) as (_, progress_stream):
         try:
-            return build_warehouse(
+            result = build_warehouse(
                 exports,
                 warehouse,
                 log_level=args.log_level,
                 progress_stream=progress_stream,
-                log_file=log_file if args.verbose else None,
+                log_file=log_file if args.verbose else None,  # otherwise the redirected output is the log
             )
+            result.log_file = log_file
+            return result
         except Exception as error:  # set-up (dbt parse, Dagster) failed: the cause goes to the line
             traceback.print_exc()
             causes, seen = [], error.__cause__ or error.__context__
