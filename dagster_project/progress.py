@@ -112,7 +112,8 @@ class BuildProgress:
 
     def __init__(self, step_keys: Iterable[str], stream: IO[str] | None = None, live: bool | None = None):
         self.stream = stream or sys.stderr
-        self.phases: dict[str, Phase] = {name: Phase(name) for name in PHASES}
+        # every phase exists from the start: the live display's thread reads this dict while events arrive
+        self.phases: dict[str, Phase] = {name: Phase(name) for name in (*PHASES, OTHER)}
         for step_key in step_keys:
             for name in phases_of_step(step_key):
                 self._phase(name).steps_total += 1
@@ -213,7 +214,7 @@ class BuildProgress:
 
     def refresh(self) -> None:
         if self._live_display is not None:
-            self._live_display.update(self.renderable())
+            self._live_display.refresh()
 
     @contextmanager
     def shown(self) -> Iterator[BuildProgress]:
@@ -226,14 +227,17 @@ class BuildProgress:
 
         console = Console(file=self.stream)
         with Live(
-            self.renderable(), console=console, refresh_per_second=4, redirect_stdout=False, redirect_stderr=False
+            console=console,
+            get_renderable=self.renderable,  # re-drawn 4 times a second, so elapsed times keep counting
+            refresh_per_second=4,
+            redirect_stdout=False,
+            redirect_stderr=False,
         ) as live:
             self._live_display = live
             try:
                 yield self
             finally:
                 self.finish()
-                live.update(self.renderable())
                 self._live_display = None
 
     def seconds_by_phase(self) -> dict[str, float]:
@@ -311,16 +315,19 @@ def captured_output(log_file: Path, enabled: bool = True) -> Iterator[tuple[IO[s
     original_out = os.fdopen(os.dup(saved_out), "w", buffering=1, encoding="utf-8", errors="replace")
     original_err = os.fdopen(os.dup(saved_err), "w", buffering=1, encoding="utf-8", errors="replace")
     log_fd = os.open(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    log_stream = os.fdopen(os.dup(log_fd), "w", buffering=1, encoding="utf-8", errors="replace")
+    python_out, python_err = sys.stdout, sys.stderr
     try:
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)
+        sys.stdout = sys.stderr = log_stream  # also when sys.stdout is not fd 1 (pytest, an IDE)
         yield original_out, original_err
     finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        log_stream.flush()
+        sys.stdout, sys.stderr = python_out, python_err
         os.dup2(saved_out, 1)
         os.dup2(saved_err, 2)
         for fd in (saved_out, saved_err, log_fd):
             os.close(fd)
-        original_out.close()
-        original_err.close()
+        for stream in (log_stream, original_out, original_err):
+            stream.close()

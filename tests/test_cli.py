@@ -24,7 +24,14 @@ import pytest
 
 from dagster_project import cli
 from dagster_project.build import StepFailure
-from dagster_project.progress import PHASES, BuildProgress, phases_of_step
+from dagster_project.progress import (
+    LOGS_KEPT,
+    PHASES,
+    BuildProgress,
+    captured_output,
+    new_log_file,
+    phases_of_step,
+)
 from dagster_project.summary import failure_line, phase_durations
 from tests.conftest import MINI_EXPORTS, REPO_ROOT
 
@@ -158,6 +165,26 @@ def test_live_progress_renders_every_phase_as_a_table():
         phase.split()[0] for phase in PHASES
     ]
     assert "2/2 tables · 15 rows loaded" in text and "3 run · 1 failed" in text
+
+
+def test_captured_output_sends_python_and_subprocess_output_to_the_log(tmp_path, capfd):
+    log = tmp_path / "build.log"
+    with captured_output(log) as (_, shown):
+        print("from python")
+        subprocess.run(["sh", "-c", "echo from dbt; echo dbt error >&2"], check=True)
+        print("phase line", file=shown)
+    seen = capfd.readouterr()
+    assert seen.err == "phase line\n" and seen.out == ""
+    assert log.read_text().splitlines() == ["from python", "from dbt", "dbt error"]
+
+
+def test_only_the_newest_build_logs_are_kept(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    made = [new_log_file(tmp_path, start + timedelta(minutes=minute)) for minute in range(LOGS_KEPT + 3)]
+    assert sorted(tmp_path.glob("build-*.log")) == made[-LOGS_KEPT:]
+    assert made[-1].name == "build-20260101T001200Z.log"
 
 
 def test_phase_durations_join_models_and_tests():
