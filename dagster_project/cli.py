@@ -124,15 +124,16 @@ def _run_build(exports: Path, warehouse: Path, args: argparse.Namespace):
     from dagster_project.progress import captured_output, new_log_file
 
     log_file = new_log_file(warehouse.parent / "logs")
-    _stderr(f"building {warehouse} from {exports}" + ("" if args.verbose else f" (full log: {log_file})"))
-    with captured_output(log_file, enabled=not args.verbose) as (_, progress_stream):
+    verbose = args.verbose or args.log_level is not None  # asking for a level is asking to see the log
+    _stderr(f"building {warehouse} from {exports}" + ("" if verbose else f" (full log: {log_file})"))
+    with captured_output(log_file, enabled=not verbose) as (_, progress_stream):
         try:
             result = build_warehouse(
                 exports,
                 warehouse,
-                log_level=args.log_level,
+                log_level=args.log_level or "INFO",
                 progress_stream=progress_stream,
-                log_file=log_file if args.verbose else None,  # otherwise the redirected output is the log
+                log_file=log_file if verbose else None,  # otherwise the redirected output is the log
             )
             result.log_file = log_file
             return result
@@ -261,9 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--log-level",
-        default="INFO",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-        help="the least severe Dagster log line written to the build log (and shown with --verbose)",
+        help="show the full log live from this level (implies --verbose; default: INFO, into the log file)",
     )
     build.add_argument(
         "-v", "--verbose", action="store_true", help="show the full log live instead of one line per phase"

@@ -88,7 +88,7 @@ def test_build_help_says_what_it_writes_and_shows_defaults(capsys):
         "journey_map.html",
         "quality/latest.html",
         "logs/build-<UTC time>.log",
-        "(default: INFO)",
+        "implies --verbose; default: INFO, into the log file",
         "--verbose",
         "3 another process holds the warehouse file",
     ):
