@@ -32,7 +32,7 @@ from dagster_project.progress import (
     new_log_file,
     phases_of_step,
 )
-from dagster_project.summary import failure_line, phase_durations
+from dagster_project.summary import failure_line, phase_durations, print_summary
 from tests.conftest import MINI_EXPORTS, REPO_ROOT
 
 BUILD_TIMEOUT = 900
@@ -231,6 +231,17 @@ def test_a_failed_step_names_its_phase_and_a_report_failure_says_the_marts_were_
     )
     assert line.startswith("build failed in report (step serving__journey_map_report): ValueError: no month;")
     assert f"the marts were published to {tmp_path / 'marts.duckdb'} before the failure" in line
+
+
+def test_the_summary_says_when_the_warehouse_cannot_be_read_instead_of_crashing(tmp_path):
+    warehouse = tmp_path / "journey.duckdb"
+    out = io.StringIO()
+    with duckdb.connect(str(warehouse)):  # held read-write: a read-only open of it fails
+        summary = print_summary(warehouse, elapsed=3, stream=out, publish_dir=tmp_path)
+    text = out.getvalue()
+    assert summary == {}
+    assert f"(figures unavailable: {warehouse} could not be read — " in text
+    assert f"publication         {tmp_path / 'marts.duckdb'} and {tmp_path / 'parquet'}/" in text
 
 
 # -- a warehouse held by another process ------------------------------------------------------------
