@@ -1,13 +1,18 @@
 """The quality gate in the Dagster build: wired as blocking checks, accounting for every row, stopping
-dbt on a critical failure (the previous marts stay), reporting warnings without blocking, readable
-as an HTML page per run, and every mart invariant caught when a mart value is broken.
+dbt on a critical failure (the previous marts stay, and a failing file keeps failing on the next
+build without being read again), reporting warnings without blocking, readable as an HTML page per
+run, and every mart invariant — a dbt test next to its model — passing on the clean mini warehouse
+and failing on a copy with one mart value broken.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -17,10 +22,12 @@ import pytest
 from dagster_project.ingest.catalog import RAW_TABLES
 from dagster_project.quality.checks import ERROR_CHECK, WARN_CHECK
 from dagster_project.quality.ledger import LEDGER_KEY, ROWS_ACCOUNTED
-from dagster_project.quality.suites import load_suites, validate
+from dagster_project.quality.suites import load_suites
+from dagster_project.settings import DBT_PROJECT_DIR
 from tests.conftest import MINI_EXPORTS, build
 
-SUITES = {suite.path.stem if suite.kind == "raw" else f"marts/{suite.path.stem}": suite for suite in load_suites()}
+SUITES = {suite.path.stem: suite for suite in load_suites()}
+DBT = Path(sys.executable).with_name("dbt")
 
 
 def _data_rows(path: Path) -> int:
@@ -41,12 +48,11 @@ def test_every_suite_is_a_blocking_check_on_its_asset():
         warn = graph.get_check_spec(dg.AssetCheckKey(key, WARN_CHECK))
         assert error.blocking and not warn.blocking
     assert graph.get_check_spec(dg.AssetCheckKey(LEDGER_KEY, ROWS_ACCOUNTED)).blocking
-    mart_checks = {
-        check_key.asset_key.path[-1] for check_key in graph.asset_check_keys if check_key.name == ERROR_CHECK
-    }
-    for suite in SUITES.values():
-        if suite.kind == "mart":
-            assert suite.target[0] in mart_checks, f"{suite.path.name} is not wired"
+    # One home per rule: marts are checked by their dbt tests only, never by a second (GX) suite.
+    assert {suite.kind for suite in SUITES.values()} == {"raw"}
+    assert not list((DBT_PROJECT_DIR.parent / "expectations" / "marts").glob("*.json"))
+    gx_checked = {check_key.asset_key for check_key in graph.asset_check_keys if check_key.name == ERROR_CHECK}
+    assert {key.path[0] for key in gx_checked} == {"raw"}
 
 
 def test_a_clean_build_accounts_for_every_row_of_every_file(mini_warehouse):
@@ -108,6 +114,30 @@ def test_a_critical_failure_stops_dbt_and_the_previous_marts_stay(mini_warehouse
     page = (warehouse.parent / "quality" / "latest.html").read_text(encoding="utf-8")
     assert "blocked: a critical expectation failed" in page and "refunded" in page
 
+    # The next build, nothing changed: the failing file is not read again, and still fails.
+    again = build(exports, warehouse)
+    assert not again.success
+    blocking = [check for check in again.failed_checks if check.startswith(f"raw/stripe_invoices · {ERROR_CHECK}")]
+    assert blocking and "refunded" in blocking[0], again.failed_checks
+    assert _marts(warehouse) == marts_before
+    runs = sorted((warehouse.parent / "quality" / "runs").iterdir(), key=lambda path: path.stat().st_mtime)
+    invoices = json.loads((runs[-1] / "raw.stripe_invoices.json").read_text(encoding="utf-8"))
+    assert (invoices["rows"], invoices["files_judged"]) == (0, 0), "an unchanged file is not judged again"
+    assert invoices["files_reused"] == 2 and invoices["rows_reused"] > 0
+    status = next(
+        item for item in invoices["outcomes"] if item["name"] == 'expect_column_values_to_be_in_set("status")'
+    )
+    assert (status["success"], status["unexpected_count"]) == (False, 1)
+    assert status["examples"][0]["_source_file"] == "billing/stripe_invoices_refunds.jsonl"
+
+    # Removing the file lifts the block: its recorded failure goes with it.
+    (exports / "billing" / "stripe_invoices_refunds.jsonl").unlink()
+    with duckdb.connect(str(warehouse)) as con:  # what a re-export without the file leaves in raw
+        con.execute("delete from raw.stripe_invoices where _source_file = 'billing/stripe_invoices_refunds.jsonl'")
+        con.execute("delete from raw._ingest_files where source_file = 'billing/stripe_invoices_refunds.jsonl'")
+    fixed = build(exports, warehouse)
+    assert fixed.success, fixed.failed_checks
+
 
 def _marts(warehouse: Path) -> dict[str, list[tuple]]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -120,96 +150,164 @@ def _marts(warehouse: Path) -> dict[str, list[tuple]]:
         return {mart: sorted(map(repr, con.execute(f"select * from marts.{mart}").fetchall())) for mart in marts}
 
 
-# -- every mart invariant fails when one mart value is broken ---------------------------------
+# -- every mart invariant is a dbt test: it passes on the clean mini warehouse, fails on a broken copy --
 FIRST = "rowid = (select min(rowid) from marts.{table})"
+# (dbt selection, the test's node name, how to break the mart, the status the broken copy gets)
 BROKEN_MARTS = [
     pytest.param(
-        "marts/mrr_monthly",
-        "update marts.mart_mrr_monthly set ending_mrr = ending_mrr + 1 where " + FIRST.format(table="mart_mrr_monthly"),
-        'expect_column_values_to_be_between("_bridge_gap")',
-        id="mrr-bridge-off-by-a-dollar",
+        "mart_mrr_monthly,test_name:expression_is_true",
+        "expression_is_true_mart_mrr_monthly",
+        "update marts.mart_mrr_monthly set arr = arr + 12 where " + FIRST.format(table="mart_mrr_monthly"),
+        "fail",
+        id="arr-not-12-times-ending-mrr",
     ),
     pytest.param(
-        "marts/mrr_monthly",
-        "insert into marts.mart_mrr_monthly select * replace (cast(month + interval 30 year as date) as month) "
-        "from marts.mart_mrr_monthly where " + FIRST.format(table="mart_mrr_monthly"),
-        'expect_column_values_to_be_in_set("_is_after_as_of")',
-        id="mrr-month-in-the-future",
+        "mart_mrr_monthly,test_name:between",
+        "between_mart_mrr_monthly_new_mrr",
+        "update marts.mart_mrr_monthly set new_mrr = -1 where " + FIRST.format(table="mart_mrr_monthly"),
+        "fail",
+        id="negative-new-mrr",
     ),
     pytest.param(
-        "marts/mrr_account_month",
-        "update marts.fct_mrr_account_month set movement = 'expansion' where rowid = "
+        "mart_mrr_monthly,test_name:between",
+        "between_mart_mrr_monthly_logo_churn_rate",
+        "update marts.mart_mrr_monthly set logo_churn_rate = 1.5 where " + FIRST.format(table="mart_mrr_monthly"),
+        "warn",
+        id="logo-churn-rate-above-one-warns",
+    ),
+    pytest.param(
+        "assert_mrr_months_are_consecutive",
+        "assert_mrr_months_are_consecutive",
+        "delete from marts.mart_mrr_monthly "
+        "where month = (select min(month) + interval 1 month from marts.mart_mrr_monthly)",
+        "warn",
+        id="mrr-month-missing-warns",
+    ),
+    pytest.param(
+        "assert_mrr_movement_is_the_class_its_history_defines",
+        "assert_mrr_movement_is_the_class_its_history_defines",
+        "update marts.fct_mrr_account_month set movement = 'reactivation' where rowid = "
         "(select min(rowid) from marts.fct_mrr_account_month where movement = 'new')",
-        'expect_column_values_to_be_in_set("_movement_as_defined")',
-        id="movement-not-as-defined",
+        "fail",
+        id="new-labelled-reactivation",
     ),
     pytest.param(
-        "marts/mrr_account_month",
-        "update marts.fct_mrr_account_month set mrr = mrr + 5, movement_mrr = movement_mrr + 5 where rowid = "
-        "(select min(rowid) from marts.fct_mrr_account_month where movement = 'new')",
-        "account_months_sum_to_the_bridge",
-        id="accounts-do-not-sum-to-the-bridge",
+        "fct_mrr_account_month,test_name:between",
+        "between_fct_mrr_account_month_previous_mrr",
+        "update marts.fct_mrr_account_month set previous_mrr = -5 where " + FIRST.format(table="fct_mrr_account_month"),
+        "fail",
+        id="negative-previous-mrr",
     ),
     pytest.param(
-        "marts/cohort_retention",
-        "update marts.mart_cohort_retention set gross_revenue_retention = 1.2 where "
+        "mart_cohort_retention,test_name:between",
+        "between_mart_cohort_retention_logo_retention",
+        "update marts.mart_cohort_retention set logo_retention = 1.5 where "
         + FIRST.format(table="mart_cohort_retention"),
-        'expect_column_values_to_be_between("gross_revenue_retention")',
-        id="grr-above-one",
+        "fail",
+        id="logo-retention-above-one",
     ),
     pytest.param(
-        "marts/nps",
-        "update marts.mart_nps set nps = 120 where " + FIRST.format(table="mart_nps"),
-        'expect_column_values_to_be_between("nps")',
-        id="nps-above-100",
+        "mart_account_health,test_name:between",
+        "between_mart_account_health_health_score",
+        "update marts.mart_account_health set health_score = 150 where " + FIRST.format(table="mart_account_health"),
+        "fail",
+        id="health-score-above-100",
     ),
     pytest.param(
-        "marts/nps",
-        "insert into marts.mart_nps select * from marts.mart_nps where " + FIRST.format(table="mart_nps"),
-        'expect_compound_columns_to_be_unique(["month", "dimension", "dimension_value"])',
-        id="nps-grain-twice",
+        "mart_engagement_monthly,test_name:no_month_after_as_of",
+        "no_month_after_as_of_mart_engagement_monthly_month",
+        "update marts.mart_engagement_monthly set month = cast(month + interval 30 year as date) where "
+        + FIRST.format(table="mart_engagement_monthly"),
+        "fail",
+        id="engagement-month-in-the-future",
     ),
     pytest.param(
-        "marts/lifecycle_funnel",
-        "update marts.mart_lifecycle_funnel set accounts_reached = accounts_reached + 1000 where rowid = "
-        "(select min(rowid) from marts.mart_lifecycle_funnel where stage_order > 0)",
-        'expect_column_values_to_be_in_set("_more_than_previous_rung")',
-        id="funnel-not-monotone",
+        "fct_lifecycle_stages,test_name:no_month_after_as_of",
+        "no_month_after_as_of_fct_lifecycle_stages",
+        "update marts.fct_lifecycle_stages set entered_at = entered_at + interval 30 year where "
+        + FIRST.format(table="fct_lifecycle_stages"),
+        "fail",
+        id="stage-entered-in-the-future",
     ),
     pytest.param(
-        "marts/lifecycle_stages",
-        "update marts.fct_lifecycle_stages set entered_at = entered_at - interval 3650 day where rowid = "
-        "(select min(rowid) from marts.fct_lifecycle_stages where stage_order > 0)",
-        'expect_column_values_to_be_in_set("_entered_before_an_earlier_rung")',
-        id="stage-entered-before-an-earlier-rung",
+        "fct_lifecycle_stages,test_name:between",
+        "between_fct_lifecycle_stages_days_in_stage",
+        "update marts.fct_lifecycle_stages set days_in_stage = -1 where " + FIRST.format(table="fct_lifecycle_stages"),
+        "fail",
+        id="negative-days-in-stage",
     ),
     pytest.param(
-        "marts/load_audit",
-        "update marts.mart_load_audit set rows_loaded = rows_loaded - 1 where " + FIRST.format(table="mart_load_audit"),
-        'expect_column_values_to_be_between("_unaccounted_rows")',
-        id="a-row-unaccounted",
+        "mart_lifecycle_funnel,test_name:between",
+        "between_mart_lifecycle_funnel_conversion_from_first",
+        "update marts.mart_lifecycle_funnel set conversion_from_first = 1.5 where "
+        + FIRST.format(table="mart_lifecycle_funnel"),
+        "fail",
+        id="funnel-conversion-above-one",
+    ),
+    pytest.param(
+        "fct_nps_responses,test_name:expression_is_true",
+        "expression_is_true_fct_nps_responses",
+        "update marts.fct_nps_responses set nps_category = 'promoter', score = 3 where "
+        + FIRST.format(table="fct_nps_responses"),
+        "fail",
+        id="nps-category-not-the-scores",
+    ),
+    pytest.param(
+        "mart_support_by_stage,test_name:no_month_after_as_of",
+        "no_month_after_as_of_mart_support_by_stage_month",
+        "update marts.mart_support_by_stage set month = cast(month + interval 30 year as date) where "
+        + FIRST.format(table="mart_support_by_stage"),
+        "fail",
+        id="support-month-in-the-future",
     ),
 ]
 
 
+def _dbt_test(warehouse: Path, select: str, target: Path) -> dict[str, str]:
+    """``dbt test --select`` against ``warehouse``; the status of each test run, by test name."""
+    env = {**os.environ, "JOURNEY_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    completed = subprocess.run(
+        [str(DBT), "test", "--select", select, "--target-path", str(target), "--log-path", str(target / "logs")],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    assert results, completed.stdout[-2000:]
+    return {result["unique_id"].split(".")[2]: result["status"] for result in results}
+
+
+def _status(statuses: dict[str, str], name: str) -> str:
+    found = [status for test, status in statuses.items() if test.startswith(name)]
+    assert len(found) == 1, f"one dbt test named {name}*: {sorted(statuses)}"
+    return found[0]
+
+
 @pytest.fixture(scope="module")
-def broken_copy(mini_warehouse, tmp_path_factory):
-    path = tmp_path_factory.mktemp("broken_marts") / "journey.duckdb"
-    shutil.copyfile(mini_warehouse, path)
-    con = duckdb.connect(str(path))
-    yield con
-    con.close()
+def dbt_target(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("dbt_target")
 
 
-@pytest.mark.parametrize(("suite_id", "breakage", "expected"), BROKEN_MARTS)
-def test_a_broken_mart_value_fails_its_invariant(broken_copy, suite_id, breakage, expected):
-    suite = SUITES[suite_id]
-    clean = validate(broken_copy, suite)
-    assert not clean.failed("critical"), f"the clean mart passes: {[item.summary for item in clean.failed('critical')]}"
-    broken_copy.execute("begin transaction")
-    try:
-        broken_copy.execute(breakage)
-        dirty = validate(broken_copy, suite)
-    finally:
-        broken_copy.execute("rollback")
-    assert expected in [outcome.name for outcome in dirty.failed("critical")], [item.summary for item in dirty.outcomes]
+def test_every_moved_mart_invariant_passes_on_the_clean_mini_warehouse(mini_warehouse, dbt_target, tmp_path):
+    clean = tmp_path / "journey.duckdb"
+    shutil.copyfile(mini_warehouse, clean)
+    selection = " ".join(sorted({case.values[0] for case in BROKEN_MARTS}))
+    statuses = _dbt_test(clean, selection, dbt_target)
+    for case in BROKEN_MARTS:
+        assert _status(statuses, case.values[1]) == "pass", case.id
+    assert set(statuses.values()) == {"pass"}, statuses
+
+
+@pytest.mark.parametrize(("select", "test_name", "breakage", "expected"), BROKEN_MARTS)
+def test_a_broken_mart_value_fails_its_dbt_test(
+    mini_warehouse, dbt_target, tmp_path, select, test_name, breakage, expected
+):
+    broken = tmp_path / "journey.duckdb"
+    shutil.copyfile(mini_warehouse, broken)
+    with duckdb.connect(str(broken)) as con:
+        con.execute(breakage)
+    statuses = _dbt_test(broken, select, dbt_target)
+    assert _status(statuses, test_name) == expected, statuses
