@@ -2,7 +2,7 @@
 
 No Dagster, no dbt, no Great Expectations, no quarantine, no publish: the export files are read into typed
 DuckDB tables (every family the build ingests), then the core marts are computed in plain SQL with the
-rules of /work/shared/spec/marts.md as our dbt models implement them (dbt/models/intermediate/revenue,
+rules of docs/metrics.md as our dbt models implement them (dbt/models/intermediate/revenue,
 dbt/models/marts/revenue):
 
 - MRR per account × month from Stripe invoice lines (type subscription, not a proration, invoice paid or

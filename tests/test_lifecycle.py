@@ -1,7 +1,7 @@
 """The customer journey marts (issue 7) checked against the export files.
 
 Expected values are computed here, in plain Python, from the CSV / JSON-lines exports — identity
-resolution, revenue periods, stage evidence, paths — following shared/spec/marts.md and the
+resolution, revenue periods, stage evidence, paths — following docs/metrics.md and the
 Lifecycle entries of dbt/DECISIONLOG.md. Nothing is copied from the warehouse. The mini fixture's
 values are also worked out on paper (tests/fixtures/make_mini_exports.py).
 """

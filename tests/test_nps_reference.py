@@ -1,4 +1,4 @@
-"""NPS, support, engagement and health definitions (shared/spec/marts.md), written again in plain
+"""NPS, support, engagement and health definitions (docs/metrics.md), written again in plain
 Python from the export files — and tests of that reference on hand-made rows.
 
 Nothing here reads the warehouse or the dbt SQL. Revenue (MRR, movements), identity helpers and

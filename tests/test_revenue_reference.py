@@ -1,7 +1,7 @@
 """The independent revenue reference (tests/reference/revenue.py) checked against the spec by hand.
 
 test_revenue.py trusts the reference to say what the marts must contain; these tests make sure the
-reference itself says what shared/spec/marts.md says, on cases worked out on paper. No warehouse.
+reference itself says what docs/metrics.md says, on cases worked out on paper. No warehouse.
 """
 
 from __future__ import annotations

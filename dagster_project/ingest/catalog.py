@@ -1,6 +1,6 @@
 """The raw tables: which exports folder and file pattern feed each, and what each must carry.
 
-This is the input contract of ``shared/spec/exports.md`` written as data. Ingest creates every raw
+This is the input contract of ``docs/exports.md`` written as data. Ingest creates every raw
 table even when no file feeds it, with every known column, so that staging models never fail on a
 source that a company does not use or on an export that carries only some columns.
 

@@ -1,4 +1,4 @@
-"""The revenue definitions of shared/spec/marts.md, written again in plain Python from the export files.
+"""The revenue definitions of docs/metrics.md, written again in plain Python from the export files.
 
 Nothing here reads the warehouse or the dbt SQL: the exports folder (CRM CSVs, Stripe JSON lines,
 the generic profile's subscriptions.csv and mapping.yml) and the exchange-rate table (data, from
