@@ -46,11 +46,14 @@ READER = textwrap.dedent(
         return {"ids": [row[0] for row in ids], "ledger": ledger, "counts": counts}
 
     def read_parquet():
-        manifest = json.loads((parquet / "_publication.json").read_text())
+        # a reader of several files follows the pointer once per pass (publications/current), as the
+        # serving docs say: two opens of one stable path can straddle a switch
+        folder_now = parquet.resolve()
+        manifest = json.loads((folder_now / "_publication.json").read_text())
         files = {}
         with duckdb.connect() as con:
             for mart in manifest["marts"]:
-                path = parquet / f"{mart}.parquet"
+                path = folder_now / f"{mart}.parquet"
                 rows = con.execute(f"select count(*) from read_parquet('{path}')").fetchall()[0][0]
                 kv = dict(con.execute(
                     f"select decode(key), decode(value) from parquet_kv_metadata('{path}')").fetchall())
