@@ -30,6 +30,20 @@ def duckdb_config() -> dict[str, str]:
     return config
 
 
+WAREHOUSE_FILE_MODES = {"owner": 0o600, "group": 0o640, "world": 0o644}
+
+
+def warehouse_file_mode() -> int:
+    """The warehouse file's permissions: ``JOURNEY_FILE_ACCESS`` (owner, group or world; default owner),
+    the variable the publication also follows (``publish.publisher.access_modes``)."""
+    choice = os.environ.get("JOURNEY_FILE_ACCESS", "owner").strip().lower() or "owner"
+    if choice not in WAREHOUSE_FILE_MODES:
+        raise ValueError(
+            f"JOURNEY_FILE_ACCESS={choice!r} is not one of {', '.join(WAREHOUSE_FILE_MODES)}: set one of them"
+        )
+    return WAREHOUSE_FILE_MODES[choice]
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """Where the exports are read from and the warehouse is written to.
 
@@ -51,9 +65,12 @@ class WarehouseResource(dg.ConfigurableResource):
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         path = self.warehouse_path
+        created = not read_only and not path.exists()
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
+        if created:  # the warehouse holds every raw record: owner-only from its first byte by default
+            os.chmod(path, warehouse_file_mode())
         try:
             yield con
         finally:

@@ -140,3 +140,4 @@ def test_second_build_with_nothing_changed_stops_early(tmp_path):
                             timeout=900)  # fmt: skip
     assert forced.returncode == 0, forced.stderr[-3000:]
     assert "nothing changed" not in forced.stderr
+
