@@ -57,7 +57,7 @@ dev: $(STAMP)
 
 ## lint: ruff on Python, sqlfluff (dbt templater) on SQL
 lint: $(STAMP)
-	$(VENV)/bin/ruff check dagster_project tests benchmarks
+	$(VENV)/bin/ruff check dagster_project journey_generator tests benchmarks
 	cd dbt && ../$(VENV)/bin/sqlfluff lint models --templater dbt
 
 ## generate: a generated dataset (ACCOUNTS=, SEED=, OUT=)

@@ -30,8 +30,8 @@ marts with `journey metrics`, `journey dbt` or any DuckDB client on the publishe
 
 BUILD_DESCRIPTION = """\
 Ingest the exports folder and build every mart through Dagster: ingest, raw checks, dbt models and
-tests, mart checks, publish, report. Shows one line per phase; the full log goes to a file the
-summary names (--verbose shows it live).
+tests (the marts' invariants among them), publish, report. Shows one line per phase; the full log
+goes to a file the summary names (--verbose shows it live).
 
 Writes:
   the warehouse file         --warehouse / $JOURNEY_WAREHOUSE (schemas raw, staging, marts, ...)
