@@ -30,20 +30,6 @@ def duckdb_config() -> dict[str, str]:
     return config
 
 
-WAREHOUSE_FILE_MODES = {"owner": 0o600, "group": 0o640, "world": 0o644}
-
-
-def warehouse_file_mode() -> int:
-    """The warehouse file's permissions: ``JOURNEY_FILE_ACCESS`` (owner, group or world; default owner),
-    the variable the publication also follows (``publish.publisher.access_modes``)."""
-    choice = os.environ.get("JOURNEY_FILE_ACCESS", "owner").strip().lower() or "owner"
-    if choice not in WAREHOUSE_FILE_MODES:
-        raise ValueError(
-            f"JOURNEY_FILE_ACCESS={choice!r} is not one of {', '.join(WAREHOUSE_FILE_MODES)}: set one of them"
-        )
-    return WAREHOUSE_FILE_MODES[choice]
-
-
 class WarehouseResource(dg.ConfigurableResource):
     """Where the exports are read from and the warehouse is written to.
 
@@ -70,7 +56,7 @@ class WarehouseResource(dg.ConfigurableResource):
             path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
         if created:  # the warehouse holds every raw record: owner-only from its first byte by default
-            os.chmod(path, warehouse_file_mode())
+            os.chmod(path, settings.file_access_modes()[0])
         try:
             yield con
         finally:

@@ -73,3 +73,18 @@ def use_paths(exports: Path | str | None = None, warehouse: Path | str | None = 
 
 def _has_files(folder: Path) -> bool:
     return folder.is_dir() and any(path.is_file() for path in folder.rglob("*"))
+
+
+# Who may read the files a build writes (the warehouse, the publication, the report).
+FILE_ACCESS_ENV = "JOURNEY_FILE_ACCESS"  # "owner" (default), "group" or "world"
+FILE_ACCESS_MODES = {"owner": (0o600, 0o700), "group": (0o640, 0o750), "world": (0o644, 0o755)}
+
+
+def file_access_modes(value: str | None = None) -> tuple[int, int]:
+    """(file mode, folder mode) for ``JOURNEY_FILE_ACCESS``; ValueError naming the variable if unknown."""
+    choice = (value if value is not None else os.environ.get(FILE_ACCESS_ENV, "owner")).strip().lower() or "owner"
+    if choice not in FILE_ACCESS_MODES:
+        raise ValueError(
+            f"{FILE_ACCESS_ENV}={choice!r} is not one of {', '.join(FILE_ACCESS_MODES)}: set one of them"
+        )
+    return FILE_ACCESS_MODES[choice]

@@ -69,8 +69,7 @@ PSEUDONYM_KEY_FILE = ".journey_pseudonym.key"
 PSEUDONYM_HEX_DIGITS = 32  # 128 bits of HMAC-SHA256: no collision among any real number of people
 
 EMAILS_ENV = "JOURNEY_PUBLISH_EMAILS"  # "pseudonym" (default) or "raw"
-ACCESS_ENV = "JOURNEY_FILE_ACCESS"  # "owner" (default), "group" or "world"
-ACCESS_MODES = {"owner": (0o600, 0o700), "group": (0o640, 0o750), "world": (0o644, 0o755)}
+ACCESS_ENV = settings.FILE_ACCESS_ENV
 # Test hook: SIGKILL this process at the named step (see KILL_POINTS), to prove a reader never
 # sees a mix of publications whatever moment a publication dies at.
 KILL_ENV = "JOURNEY_TEST_KILL_PUBLISH_AT"
@@ -150,10 +149,10 @@ def new_publication_id(now: datetime) -> str:
 
 def access_modes(value: str | None = None) -> tuple[int, int]:
     """(file mode, folder mode) for ``JOURNEY_FILE_ACCESS`` (owner, group or world; default owner)."""
-    choice = (value if value is not None else os.environ.get(ACCESS_ENV, "owner")).strip().lower() or "owner"
-    if choice not in ACCESS_MODES:
-        raise PublishError(f"{ACCESS_ENV}={choice!r} is not one of {', '.join(ACCESS_MODES)}: set one of them")
-    return ACCESS_MODES[choice]
+    try:
+        return settings.file_access_modes(value)
+    except ValueError as error:
+        raise PublishError(str(error)) from error
 
 
 def currency_minor_digits(
