@@ -105,9 +105,9 @@ def dagster_instance():
 
 def prepare_dbt_project() -> None:
     """``dbt parse``, so the manifest Dagster loads has every model (an analyst's new one too)."""
-    from dagster_project.transform.project import dbt_project
+    from dagster_project.transform.project import dbt_project, preparer
 
-    dbt_project.preparer.prepare(dbt_project)
+    preparer.prepare(dbt_project)
 
 
 def job_step_keys(job) -> list[str]:

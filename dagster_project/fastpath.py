@@ -88,6 +88,30 @@ def project_fingerprint() -> str:
     return _digest(entries())
 
 
+def dbt_project_fingerprint(database: str) -> str:
+    """What ``dbt parse`` reads: the dbt project's files, the dbt version and the database name.
+
+    The database name (the warehouse file's stem) is the one part of the profile that the manifest
+    records (in every relation name); the rest of the warehouse path does not change the manifest.
+    """
+    from importlib.metadata import version
+
+    root = settings.REPO_ROOT
+
+    def entries() -> Iterator[list]:
+        yield ["dbt-core", version("dbt-core"), "dbt-duckdb", version("dbt-duckdb"), "database", database]
+        yield ["project", str(settings.DBT_PROJECT_DIR)]  # dbt records absolute paths (root_path)
+        for relative in PROJECT_FILES:
+            if relative.startswith("dbt/"):
+                yield [relative, *_stamp(root / relative)]
+        for folder in PROJECT_FOLDERS:
+            if folder.startswith("dbt/"):
+                for path in _walk(root / folder):
+                    yield [path.relative_to(root).as_posix(), *_stamp(path)]
+
+    return _digest(entries())
+
+
 def settings_fingerprint() -> str:
     values = sorted(
         (name, value)

@@ -1,10 +1,9 @@
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from dagster_project.transform.assets import journey_dbt_models
-from dagster_project.transform.project import dbt_project
+from dagster_project.transform.project import JourneyDbtCliResource, dbt_project
 
 defs = dg.Definitions(
     assets=[journey_dbt_models],
-    resources={"dbt": DbtCliResource(project_dir=dbt_project)},
+    resources={"dbt": JourneyDbtCliResource(project_dir=dbt_project)},
 )
