@@ -137,6 +137,9 @@ def build_warehouse(
     table on a terminal, plain lines otherwise) and ``log_file``, when given, receives the Dagster log
     records as well (the console logger keeps ``log_level``).
     """
+    from dagster_project.quality import gx_worker
+
+    gx_worker.start()  # GX imports in a helper process while Dagster starts and the exports load
     settings.use_paths(exports=exports, warehouse=warehouse)
     exports_dir = settings.exports_dir()
     os.environ["JOURNEY_EXPORTS_DIR"] = str(exports_dir)

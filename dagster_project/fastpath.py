@@ -88,7 +88,7 @@ def project_fingerprint() -> str:
     return _digest(entries())
 
 
-def dbt_project_fingerprint(database: str) -> str:
+def dbt_project_fingerprint(database: str, project_dir: Path | None = None) -> str:
     """What ``dbt parse`` reads: the dbt project's files, the dbt version and the database name.
 
     The database name (the warehouse file's stem) is the one part of the profile that the manifest
@@ -96,18 +96,18 @@ def dbt_project_fingerprint(database: str) -> str:
     """
     from importlib.metadata import version
 
-    root = settings.REPO_ROOT
+    project = Path(project_dir or settings.DBT_PROJECT_DIR)
 
     def entries() -> Iterator[list]:
         yield ["dbt-core", version("dbt-core"), "dbt-duckdb", version("dbt-duckdb"), "database", database]
-        yield ["project", str(settings.DBT_PROJECT_DIR)]  # dbt records absolute paths (root_path)
+        yield ["project", str(project)]  # dbt records absolute paths (root_path)
         for relative in PROJECT_FILES:
             if relative.startswith("dbt/"):
-                yield [relative, *_stamp(root / relative)]
+                yield [relative, *_stamp(project / relative.removeprefix("dbt/"))]
         for folder in PROJECT_FOLDERS:
             if folder.startswith("dbt/"):
-                for path in _walk(root / folder):
-                    yield [path.relative_to(root).as_posix(), *_stamp(path)]
+                for path in _walk(project / folder.removeprefix("dbt/")):
+                    yield [path.relative_to(project).as_posix(), *_stamp(path)]
 
     return _digest(entries())
 

@@ -8,6 +8,7 @@ and ``generated_warehouse`` are a small generated business (seed 11).
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,17 +55,53 @@ def build(exports: Path, warehouse: Path, log_level: str = "ERROR"):
         return build_warehouse(exports, warehouse, log_level=log_level, instance=instance)
 
 
+def _shared_temp(tmp_path_factory) -> Path:
+    """The session's temp root, shared by every xdist worker (each worker has its own basetemp below it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def _once(tmp_path_factory, name: str) -> Iterator[tuple[Path, bool]]:
+    """A folder made once per test session, whichever xdist worker asks first; the others wait for it.
+
+    Yields (folder, done): when ``done`` is False the caller fills the folder, and it counts as made
+    only if the block ends without an error (a failed build is tried again by the next worker).
+    """
+    from filelock import FileLock
+
+    folder = _shared_temp(tmp_path_factory) / f"shared_{name}"
+    with FileLock(str(folder) + ".lock"):
+        marker = folder.with_name(folder.name + ".done")
+        if marker.exists():
+            yield folder, True
+            return
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        yield folder, False
+        marker.touch()
+
+
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory) -> Callable[[Path, str], Path]:
-    """Build a warehouse from an exports folder once per session and name; fails on a failed build."""
+    """Build a warehouse from an exports folder once per session and name; fails on a failed build.
+
+    Under xdist (``make test`` runs two workers) one worker builds it and each worker gets its own
+    copy of the built folder, so a test that writes to its warehouse never disturbs the other worker.
+    """
     cache: dict[str, Path] = {}
 
     def _built(exports: Path, name: str) -> Path:
         if name not in cache:
-            warehouse = tmp_path_factory.mktemp(f"warehouse_{name}") / "journey.duckdb"
-            result = build(exports, warehouse)
-            assert result.success, f"build of {name} failed: {result.failed_steps} {result.failed_checks}"
-            cache[name] = warehouse
+            with _once(tmp_path_factory, f"warehouse_{name}") as (folder, done):
+                if not done:
+                    result = build(exports, folder / "journey.duckdb")
+                    assert result.success, f"build of {name} failed: {result.failed_steps} {result.failed_checks}"
+            if os.environ.get("PYTEST_XDIST_WORKER"):
+                own = tmp_path_factory.mktemp(f"warehouse_{name}")
+                shutil.copytree(folder, own, symlinks=True, dirs_exist_ok=True)
+                folder = own
+            cache[name] = folder / "journey.duckdb"
         return cache[name]
 
     return _built
@@ -94,9 +131,10 @@ def case(request) -> tuple[Path, Path]:
 def generated_exports(tmp_path_factory) -> Path:
     from journey_generator import generate
 
-    out = tmp_path_factory.mktemp("generated") / "exports"
-    generate(accounts=GENERATED_ACCOUNTS, seed=GENERATED_SEED, out=out)
-    return out
+    with _once(tmp_path_factory, "generated") as (folder, done):
+        if not done:
+            generate(accounts=GENERATED_ACCOUNTS, seed=GENERATED_SEED, out=folder / "exports")
+    return folder / "exports"  # read only: every worker reads the same files
 
 
 @pytest.fixture(scope="session")

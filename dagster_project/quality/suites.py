@@ -579,7 +579,17 @@ def _batch_definition():
 def validate_frame(
     frame, suite: Suite, expectations: Iterable[dict] | None = None, examples: int | None = EXAMPLES
 ) -> list[Outcome]:
-    """Judge a pandas frame with the suite's expectations (or some of them)."""
+    """Judge a pandas frame with the suite's expectations (or some of them), in the GX helper process
+    when a build started one (``gx_worker``), else here."""
+    from dagster_project.quality import gx_worker
+
+    return gx_worker.validate(frame, suite, None if expectations is None else list(expectations), examples)
+
+
+def validate_frame_here(
+    frame, suite: Suite, expectations: Iterable[dict] | None = None, examples: int | None = EXAMPLES
+) -> list[Outcome]:
+    """Judge a pandas frame with the suite's expectations (or some of them), in this process."""
     gx_suite = build_gx_suite(suite, expectations)
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     index_columns = [column for column in suite.row_id if column in frame.columns]

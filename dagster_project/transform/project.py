@@ -41,16 +41,25 @@ class JourneyDbtPreparer(DagsterDbtProjectPreparer):
     """``dbt parse`` only when something the manifest depends on changed."""
 
     def prepare(self, project: DbtProject) -> None:
+        """Parse under a lock on the target folder: two builds starting at once parse it once."""
+        from filelock import FileLock
+
         target = Path(project.project_dir) / project.target_path
+        target.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(target / ".journey_parse.lock")):
+            self._prepare_unlocked(project, target)
+
+    def _prepare_unlocked(self, project: DbtProject, target: Path) -> None:
         state_file = target / PARSE_STATE_FILE
-        fingerprint = fastpath.dbt_project_fingerprint(settings.warehouse_path().stem)
+        fingerprint = fastpath.dbt_project_fingerprint(settings.warehouse_path().stem, Path(project.project_dir))
         try:
             current = json.loads(state_file.read_text(encoding="utf-8")).get("fingerprint") == fingerprint
         except (OSError, ValueError):
             current = False
         if current and project.manifest_path.exists():
             return
-        command = [dbt_executable(), "parse", "--quiet", "--target-path", str(target)]
+        command = [dbt_executable(), "parse", "--quiet", "--target-path", str(target),
+                   "--profiles-dir", str(project.profiles_dir)]  # fmt: skip
         done = subprocess.run(command, cwd=project.project_dir, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise RuntimeError(
