@@ -7,7 +7,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from dagster_project.settings import WAREHOUSE_POOL
-from dagster_project.transform.project import dbt_project
+from dagster_project.transform.project import dbt_manifest, dbt_project
 
 
 class JourneyDbtTranslator(DagsterDbtTranslator):
@@ -33,7 +33,7 @@ translator = JourneyDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_a
 
 
 @dbt_assets(
-    manifest=dbt_project.manifest_path,
+    manifest=dbt_manifest(),
     project=dbt_project,
     dagster_dbt_translator=translator,
     pool=WAREHOUSE_POOL,
