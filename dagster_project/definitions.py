@@ -9,6 +9,7 @@ import dagster as dg
 from dagster_project.ingest import definitions as ingest
 from dagster_project.publish import definitions as publish
 from dagster_project.quality import definitions as quality
+from dagster_project.report import definitions as report
 from dagster_project.resources import WarehouseResource
 from dagster_project.transform import definitions as transform
 
@@ -17,5 +18,6 @@ defs = dg.Definitions.merge(
     transform.defs,
     quality.defs,
     publish.defs,
+    report.defs,
     dg.Definitions(resources={"warehouse": WarehouseResource()}),
 )

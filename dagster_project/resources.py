@@ -48,6 +48,11 @@ class WarehouseResource(dg.ConfigurableResource):
     def exports_dir(self) -> Path:
         return Path(self.exports).resolve() if self.exports else settings.exports_dir()
 
+    @property
+    def publish_dir(self) -> Path:
+        """Where this warehouse's marts, report and quality pages are published (``settings.publish_dir``)."""
+        return settings.publish_dir(self.warehouse_path)
+
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         path = self.warehouse_path

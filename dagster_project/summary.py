@@ -19,6 +19,7 @@ import duckdb
 
 from dagster_project import settings
 from dagster_project.publish.publisher import PARQUET_FOLDER, PUBLISHED_DUCKDB
+from dagster_project.quality.report import LATEST_PAGE, QUALITY_FOLDER
 from dagster_project.report.cli import REPORT_FILE_NAME as REPORT_FILE
 
 QUARANTINE_QUERY = "select * from raw._quarantine"
@@ -87,7 +88,7 @@ def output_paths(warehouse: Path, publish_dir: Path | None = None) -> dict[str, 
         "published_duckdb": publish / PUBLISHED_DUCKDB,
         "published_parquet": publish / PARQUET_FOLDER,
         "report": publish / REPORT_FILE,
-        "quality_page": publish / "quality" / "latest.html",
+        "quality_page": publish / QUALITY_FOLDER / LATEST_PAGE,
     }
 
 
@@ -261,7 +262,7 @@ def failure_line(
 
     if blocking_checks:
         more = f" (and {len(blocking_checks) - 1} more)" if len(blocking_checks) > 1 else ""
-        quality = publish / "quality" / "latest.html"
+        quality = publish / QUALITY_FOLDER / LATEST_PAGE
         return (
             f"build stopped: blocking check {_first_line(blocking_checks[0])}{more}; {untouched}. "
             f"Fix the exports the check names (the quality page {quality} lists the rows), then build again."

@@ -12,13 +12,14 @@ import dagster as dg
 import pytest
 
 from dagster_project.definitions import defs
-from dagster_project.publish.assets import JOURNEY_MAP_KEY, PUBLISHED_MARTS_KEY
+from dagster_project.publish.assets import PUBLISHED_MARTS_KEY
 from dagster_project.publish.automation import (
     SETTLE_SECONDS,
     evaluate_exports,
     new_exports_sensor,
     snapshot_exports,
 )
+from dagster_project.report.assets import JOURNEY_MAP_KEY
 from dagster_project.resources import WarehouseResource
 from dagster_project.transform.project import dbt_project
 

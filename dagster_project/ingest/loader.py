@@ -48,7 +48,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -64,6 +63,8 @@ from dagster_project.ingest.catalog import (
     scan_exports,
     table,
 )
+from dagster_project.project_vars import quality_var, timestamp_formats, timestamp_offset_formats
+from dagster_project.settings import DBT_PROJECT_DIR
 
 RAW_SCHEMA = "raw"
 LEDGER = f"{RAW_SCHEMA}._ingest_files"
@@ -78,16 +79,9 @@ QUARANTINE_COLUMNS = (
 KILL_HOOK = "JOURNEY_TEST_KILL_BEFORE_COMMIT"
 UTF8_BOM = codecs.BOM_UTF8
 
-# How staging reads a text date: the `duckdb__parse_timestamp` macro of the dbt project, rendered
-# (see `parse_timestamp_sql`); these formats are its fallback if the macro cannot be found.
-FALLBACK_TIMESTAMP_FORMATS = (
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d %H:%M:%S",
-    "%m/%d/%Y %I:%M %p",
-    "%m/%d/%Y %H:%M",
-    "%m/%d/%Y",
-    "%Y-%m-%d",
-)
+# The dbt macro file whose `parse_timestamp` staging reads text times with; it and
+# `parse_timestamp_sql` build one expression from the same vars of dbt_project.yml (project_vars).
+TIMESTAMP_MACRO_FILE = DBT_PROJECT_DIR / "macros" / "parsing.sql"
 REASON_VALUE_CHARS = 80  # how much of an offending value a quarantine reason quotes
 # The quarantine's `rule` column: why a row was kept out, as a short name to count by.
 RULE_NAMES = {"present": "missing_value", "not_future": "future_time", "nps_score": "nps_score"}
@@ -144,41 +138,27 @@ def _literal(value: str) -> str:
 def parse_timestamp_sql(expression: str) -> str:
     """DuckDB SQL reading text as a timestamp exactly as staging does (null when it cannot).
 
-    It is the dbt project's own ``duckdb__parse_timestamp`` macro rendered with ``expression``, so
-    ingest and staging can never disagree about which dates are readable.
+    Staging's ``duckdb__parse_timestamp`` macro and this function build the same expression from the
+    same data, vars ``timestamp_formats`` and ``timestamp_offset_formats`` of ``dbt/dbt_project.yml``
+    (``project_vars``), so ingest and staging never disagree about which dates are readable
+    (``tests/test_import_layers.py`` compares the two on sample dates).
     """
-    return _parse_timestamp_template().replace(_PLACEHOLDER, expression)
-
-
-_PLACEHOLDER = "__journey_value__"
-_MACRO = re.compile(r"{%-?\s*macro\s+duckdb__parse_timestamp\s*\(.*?{%-?\s*endmacro\s*-?%}", re.DOTALL)
+    value = f"trim({expression})"
+    formats = ", ".join(_literal(fmt) for fmt in timestamp_formats())
+    parts = [
+        f"try_strptime({value}, [{formats}])",
+        f"try_cast(try_cast({value} as timestamptz) at time zone 'UTC' as timestamp)",
+        *(
+            f"try_cast(try_strptime({value}, {_literal(fmt)}) at time zone 'UTC' as timestamp)"
+            for fmt in timestamp_offset_formats()
+        ),
+    ]
+    return "coalesce(\n        " + ",\n        ".join(parts) + "\n    )"
 
 
 def timestamp_parser_source() -> Path | None:
-    """The dbt macro file defining ``duckdb__parse_timestamp`` (None if none does: the fallback is used)."""
-    from dagster_project.settings import DBT_PROJECT_DIR
-
-    for macro_file in sorted((DBT_PROJECT_DIR / "macros").rglob("*.sql")):
-        if _MACRO.search(macro_file.read_text(encoding="utf-8")):
-            return macro_file
-    return None
-
-
-@cache
-def _parse_timestamp_template() -> str:
-    macro_file = timestamp_parser_source()
-    if macro_file is not None:
-        import jinja2
-
-        found = _MACRO.search(macro_file.read_text(encoding="utf-8"))
-        assert found is not None
-        module = jinja2.Environment().from_string(found.group(0)).module
-        return str(module.duckdb__parse_timestamp(_PLACEHOLDER)).strip()
-    formats = ", ".join(_literal(fmt) for fmt in FALLBACK_TIMESTAMP_FORMATS)
-    return (
-        f"coalesce(try_strptime(trim({_PLACEHOLDER}), [{formats}]), "
-        f"try_cast(try_cast(trim({_PLACEHOLDER}) as timestamptz) at time zone 'UTC' as timestamp))"
-    )
+    """The dbt macro file of staging's ``parse_timestamp`` (None if the project has none)."""
+    return TIMESTAMP_MACRO_FILE if TIMESTAMP_MACRO_FILE.is_file() else None
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, tables: Iterable[RawTable] = RAW_TABLES) -> None:
@@ -591,8 +571,6 @@ class Loader:
     """Loads files into one warehouse connection; see the module docstring for the guarantees."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, exports_dir: Path, log: Log | None = None):
-        from dagster_project.quality.config import quality_var
-
         self.con = con
         self.exports_dir = exports_dir
         self.log = log or (lambda message: None)

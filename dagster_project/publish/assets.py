@@ -1,53 +1,37 @@
-"""Serving assets: the published marts (DuckDB + Parquet) and the journey-map report.
+"""Serving asset: the published marts (DuckDB + Parquet); the journey-map report is ``report.assets``.
 
 ``published_marts`` depends on every dbt model in schema ``marts`` (discovered in the dbt manifest),
 so Dagster runs it only when all of them materialised in the run and their blocking checks passed;
 otherwise it is skipped and the last good publication stays as it was.
 """
 
-import json
-from pathlib import Path
-
 import dagster as dg
 
-from dagster_project import settings
 from dagster_project.publish.publisher import (
     MARTS_SCHEMA,
-    PUBLISHED_DUCKDB,
     docs_from_manifest,
     policy_from_environment,
     protect_warehouse,
     publish_marts,
 )
-from dagster_project.report.cli import REPORT_FILE_NAME
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import WAREHOUSE_POOL
 from dagster_project.transform.assets import translator
-from dagster_project.transform.project import dbt_project
+from dagster_project.transform.project import dbt_manifest, dbt_project
 
 SERVING_GROUP = "serving"
 PUBLISHED_MARTS_KEY = dg.AssetKey(["serving", "published_marts"])
-JOURNEY_MAP_KEY = dg.AssetKey(["serving", "journey_map_report"])
-
-
-def _manifest() -> dict:
-    return json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
 
 
 def mart_asset_keys(manifest: dict | None = None) -> list[dg.AssetKey]:
     """The asset key of every dbt model materialised in schema ``marts``."""
-    manifest = manifest if manifest is not None else _manifest()
+    manifest = manifest if manifest is not None else dbt_manifest()
     keys = {
         translator.get_asset_spec(manifest, unique_id, dbt_project).key
         for unique_id, node in manifest["nodes"].items()
         if node.get("resource_type") == "model" and node.get("schema") == MARTS_SCHEMA
     }
     return sorted(keys, key=lambda key: key.path)
-
-
-def publish_dir_for(warehouse: WarehouseResource) -> Path:
-    """``JOURNEY_PUBLISH_DIR`` if set, else the warehouse file's folder (``settings.publish_dir``)."""
-    return settings.publish_dir(warehouse.warehouse_path)
 
 
 @dg.asset(
@@ -66,13 +50,13 @@ def publish_dir_for(warehouse: WarehouseResource) -> Path:
     ),
 )
 def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    target = publish_dir_for(warehouse)
+    target = warehouse.publish_dir
     policy = policy_from_environment(warehouse.warehouse_path)
     protect_warehouse(warehouse.warehouse_path, policy, log=context.log.info)
     publication = publish_marts(
         warehouse.warehouse_path,
         target,
-        docs=docs_from_manifest(_manifest()),
+        docs=docs_from_manifest(dbt_manifest()),
         log=context.log.info,
         policy=policy,
     )
@@ -94,35 +78,4 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     )
 
 
-@dg.asset(
-    key=JOURNEY_MAP_KEY,
-    group_name=SERVING_GROUP,
-    deps=[PUBLISHED_MARTS_KEY],
-    kinds={"html", "plotly"},
-    description=(
-        "The journey map report: one self-contained HTML page (opens with no network) drawn from the "
-        "published marts — funnel by path, stage-transition Sankey, cohort retention, MRR bridge, NPS "
-        "with its margin of error, touchpoints × stage and at-risk accounts. Written as "
-        f"`{REPORT_FILE_NAME}` beside the published marts."
-    ),
-)
-def journey_map_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    from dagster_project.report.build import write_report
-
-    target = publish_dir_for(warehouse)
-    # one DuckDB connection opens the file once: a publication switched in meanwhile does not mix in
-    result = write_report(target / PUBLISHED_DUCKDB, target / REPORT_FILE_NAME)
-    for missing in result.missing:
-        context.log.warning(f"report: {missing}")
-    context.log.info(f"wrote {result.path} ({result.charts_drawn} charts drawn)")
-    return dg.MaterializeResult(
-        metadata={
-            "path": dg.MetadataValue.path(str(result.path)),
-            "charts_drawn": result.charts_drawn,
-            "charts_without_data": dg.MetadataValue.json(result.missing),
-            "size_bytes": result.path.stat().st_size,
-        }
-    )
-
-
-serving_assets = [published_marts, journey_map_report]
+serving_assets = [published_marts]

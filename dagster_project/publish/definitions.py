@@ -1,4 +1,4 @@
-"""Serving: the published marts and the journey-map report, the build job, its schedule and sensor."""
+"""Serving: the published marts, the build job, its schedule and sensor (the report asset: ``report``)."""
 
 import dagster as dg
 

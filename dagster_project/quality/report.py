@@ -21,11 +21,13 @@ from dagster_project.quality.suites import SuiteResult
 EXAMPLES_SHOWN = 5
 
 
+QUALITY_FOLDER = "quality"  # in the publish folder
+LATEST_PAGE = "latest.html"  # in QUALITY_FOLDER: the latest run's page
+
+
 def quality_dir(warehouse_path: Path | None = None) -> Path:
-    """``quality/`` in the publish folder: ``JOURNEY_PUBLISH_DIR``, else the warehouse file's folder."""
-    if warehouse_path is None or os.environ.get("JOURNEY_PUBLISH_DIR"):
-        return settings.publish_dir() / "quality"
-    return warehouse_path.parent / "quality"
+    """``quality/`` in the publish folder of ``warehouse_path`` (``settings.publish_dir``)."""
+    return settings.publish_dir(warehouse_path) / QUALITY_FOLDER
 
 
 def write_result(result: SuiteResult, run_id: str, directory: Path | None = None) -> Path:
@@ -34,7 +36,7 @@ def write_result(result: SuiteResult, run_id: str, directory: Path | None = None
     run_dir.mkdir(parents=True, exist_ok=True)
     _atomic_write(run_dir / f"{_safe(result.suite)}.json", json.dumps(result.to_json(), indent=1))
     page = render_run(run_dir, run_id)
-    _atomic_write(run_dir.parent.parent / "latest.html", page.read_text(encoding="utf-8"))
+    _atomic_write(run_dir.parent.parent / LATEST_PAGE, page.read_text(encoding="utf-8"))
     return page
 
 

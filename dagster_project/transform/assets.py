@@ -1,13 +1,15 @@
 """dbt models as Dagster assets; ``dbt build`` runs them so dbt tests report as asset checks."""
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from dagster_project.resources import WarehouseResource
 from dagster_project.settings import WAREHOUSE_POOL
-from dagster_project.transform.project import dbt_project
+from dagster_project.transform.project import dbt_manifest, dbt_project
 
 
 class JourneyDbtTranslator(DagsterDbtTranslator):
@@ -33,15 +35,18 @@ translator = JourneyDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_a
 
 
 @dbt_assets(
-    manifest=dbt_project.manifest_path,
+    manifest=dbt_manifest(),
     project=dbt_project,
     dagster_dbt_translator=translator,
     pool=WAREHOUSE_POOL,
 )
-def journey_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def journey_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """Build (run + test) the selected dbt models; tests fail the build when they error.
 
     dbt unit tests check the SQL, not the data: they run in the test suite (``tests/test_dbt_unit.py``),
     not in every production build.
     """
+    # dbt's profiles.yml reads JOURNEY_WAREHOUSE: the run's warehouse resource, the one source of
+    # paths, decides it when the step starts (`dagster dev` included), never an import.
+    os.environ["JOURNEY_WAREHOUSE"] = str(warehouse.warehouse_path)
     yield from dbt.cli(["build", *PRODUCTION_BUILD_ARGS], context=context).stream()

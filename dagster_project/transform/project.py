@@ -18,9 +18,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from functools import cached_property
+from functools import cache, cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
+from typing import Any
 
 from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
@@ -80,8 +81,9 @@ class JourneyDbtCliResource(DbtCliResource):
         return None  # only fetch_row_counts / fetch_column_metadata use it; this project calls neither
 
 
-settings.use_paths()  # dbt's profiles.yml reads JOURNEY_WAREHOUSE
-
+# Importing this module changes nothing in the environment: the CLI and `build_warehouse` pin
+# JOURNEY_WAREHOUSE (which dbt's profiles.yml reads) with `settings.use_paths` when they start, and
+# the dbt resource runs the dbt beside this interpreter (`dbt_executable`), not whatever PATH finds.
 dbt_project = DbtProject(
     project_dir=settings.DBT_PROJECT_DIR,
     profiles_dir=settings.DBT_PROJECT_DIR,
@@ -90,3 +92,10 @@ dbt_project = DbtProject(
 # DbtProject fixes its own preparer; builds and `journey prepare` call this one (build.prepare_dbt_project).
 preparer = JourneyDbtPreparer()
 dbt_project.prepare_if_dev()
+
+
+@cache
+def dbt_manifest() -> dict[str, Any]:
+    """The dbt manifest, parsed once per process and shared: the dbt assets, the marts the
+    publication waits for and the published docs all read this one dict (prepare before the first call)."""
+    return json.loads(Path(dbt_project.manifest_path).read_bytes())

@@ -12,11 +12,16 @@
     {{ dbt.safe_cast(expression, api.Column.translate_type("timestamp")) }}
 {%- endmacro %}
 
+{#- The formats are data: vars timestamp_formats and timestamp_offset_formats of dbt_project.yml,
+    which ingest reads too (dagster_project/ingest/loader.py `parse_timestamp_sql` builds this same
+    expression from them). -#}
 {% macro duckdb__parse_timestamp(expression) -%}
     coalesce(
-        try_strptime(trim({{ expression }}), ['%Y-%m-%d %H:%M', '%Y-%m-%d %H:%M:%S', '%m/%d/%Y %I:%M %p', '%m/%d/%Y %H:%M', '%m/%d/%Y', '%Y-%m-%d']),
-        try_cast(try_cast(trim({{ expression }}) as timestamptz) at time zone 'UTC' as timestamp),
-        try_cast(try_strptime(trim({{ expression }}), '%Y-%m-%d %H:%M:%S %z') at time zone 'UTC' as timestamp)
+        try_strptime(trim({{ expression }}), [{% for format in var('timestamp_formats') %}'{{ format | replace("'", "''") }}'{% if not loop.last %}, {% endif %}{% endfor %}]),
+        try_cast(try_cast(trim({{ expression }}) as timestamptz) at time zone 'UTC' as timestamp)
+        {%- for format in var('timestamp_offset_formats') %},
+        try_cast(try_strptime(trim({{ expression }}), '{{ format | replace("'", "''") }}') at time zone 'UTC' as timestamp)
+        {%- endfor %}
     )
 {%- endmacro %}
 
