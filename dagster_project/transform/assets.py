@@ -1,7 +1,11 @@
 """dbt models as Dagster assets; ``dbt build`` runs them so dbt tests report as asset checks."""
 
+import contextlib
 import os
+import shutil
+import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -49,4 +53,36 @@ def journey_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, w
     # dbt's profiles.yml reads JOURNEY_WAREHOUSE: the run's warehouse resource, the one source of
     # paths, decides it when the step starts (`dagster dev` included), never an import.
     os.environ["JOURNEY_WAREHOUSE"] = str(warehouse.warehouse_path)
-    yield from dbt.cli(["build", *PRODUCTION_BUILD_ARGS], context=context).stream()
+    invocation = dbt.cli(["build", *PRODUCTION_BUILD_ARGS], context=context)
+    try:
+        yield from invocation.stream()
+    finally:  # a failed dbt test does not make the parse any less valid
+        with contextlib.suppress(OSError):
+            keep_parse_for_next_commands(
+                Path(invocation.target_path), Path(dbt_project.project_dir) / dbt_project.target_path
+            )
+
+
+RUN_TARGETS_KEPT = 3  # the newest run folders under dbt/target/ (compiled SQL, run_results.json)
+
+
+def keep_parse_for_next_commands(run_target: Path, project_target: Path) -> None:
+    """Hand the run's dbt parse back to the project's target folder, and prune old run folders.
+
+    Each run's dbt parses in its own folder under ``dbt/target/``, starting from the project's
+    ``partial_parse.msgpack``. A build at another warehouse path makes dbt re-parse in full (the path
+    is part of its profile); copying that parse back means the next ``journey dbt`` / ``journey
+    metrics`` / build on the same warehouse starts from it instead of re-parsing the project again.
+    """
+    parsed = run_target / "partial_parse.msgpack"
+    if parsed.exists():
+        staged = project_target / f".partial_parse.{os.getpid()}.msgpack"
+        shutil.copyfile(parsed, staged)
+        os.replace(staged, project_target / "partial_parse.msgpack")  # readers see the old or the new file
+    runs = sorted(
+        (folder for folder in project_target.glob(f"{journey_dbt_models.op.name}-*") if folder.is_dir()),
+        key=lambda folder: folder.stat().st_mtime,
+    )
+    for folder in runs[:-RUN_TARGETS_KEPT]:
+        if folder != run_target and time.time() - folder.stat().st_mtime > 6 * 3600:  # never a running one
+            shutil.rmtree(folder, ignore_errors=True)
