@@ -6,7 +6,9 @@ marts          read intermediate, marts and seeds: thin contracted projections, 
 semantic, analysts  read marts only
 
 A model's layer is the first folder under dbt/models/. ``layer_violations`` names each model that
-reads across the rules, what it reads and what its layer may read instead.
+reads across the rules, what it reads and what its layer may read instead. Intermediate models sit
+in the folder of their metric family (models/intermediate/revenue/, lifecycle/, ...; core/ for what
+every family shares), as in fivetran's dbt_zendesk.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ def layer_violations(manifest: dict[str, Any]) -> list[str]:
         if layer not in MAY_READ:
             problems.append(f"{path}: outside the layers; move it under models/ one of {', '.join(MAY_READ)}")
             continue
+        if layer == "intermediate" and len(PurePosixPath(path).parts) < 4:
+            problems.append(f"{path}: move it into the folder of its metric family, models/intermediate/<family>/")
         allowed = ", ".join(sorted(MAY_READ[layer]))
         for parent_id in node["depends_on"]["nodes"]:
             parent = resources[parent_id]
@@ -159,6 +163,13 @@ def test_a_model_outside_the_layer_folders_fails():
         "semantic, analysts",
         "models/scratch/scratch.sql: outside the layers; move it under models/ one of staging, intermediate, "
         "marts, semantic, analysts",
+    ]
+
+
+def test_an_intermediate_model_outside_a_family_folder_fails():
+    loose = _model("int_loose", "models/intermediate/int_loose.sql", STG[0])
+    assert layer_violations(_manifest(*CLEAN, loose)) == [
+        "models/intermediate/int_loose.sql: move it into the folder of its metric family, models/intermediate/<family>/"
     ]
 
 
