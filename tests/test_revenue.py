@@ -220,7 +220,8 @@ def any_overlap_warehouse(generated_warehouse, tmp_path_factory) -> Path:
     dbt = Path(sys.executable).with_name("dbt")
     command = [
         str(dbt), "build",
-        "--select", "int_mrr_account_currency_months", "fct_mrr_account_month", "mart_mrr_monthly",
+        "--select", "int_mrr_account_currency_months", "int_mrr_account_months", "fct_mrr_account_month",
+        "mart_mrr_monthly",
         "--vars", "{mrr_month_membership: any_overlap}",
         "--target-path", str(folder / "target"), "--log-path", str(folder / "logs"),
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),

@@ -43,19 +43,3 @@
 {% macro lifecycle_days_between(start_at, end_at) -%}
     ({{ dbt.datediff(start_at, end_at, 'second') }} / 86400.0)
 {%- endmacro %}
-
-{#- An optional column of a raw export table: the quoted column when the loaded table has it, else
-    a typed null, so a model can use a column that only some exports carry. -#}
-{% macro lifecycle_optional_column(relation, column_name, alias=none) -%}
-    {%- set found = [] -%}
-    {%- if execute -%}
-        {%- for column in adapter.get_columns_in_relation(relation) -%}
-            {%- if column.name == column_name -%}{%- do found.append(column.name) -%}{%- endif -%}
-        {%- endfor -%}
-    {%- endif -%}
-    {%- if found -%}
-        {{ (alias ~ '.') if alias else '' }}"{{ column_name | replace('"', '""') }}"
-    {%- else -%}
-        cast(null as varchar)
-    {%- endif -%}
-{%- endmacro %}

@@ -1,11 +1,11 @@
 -- One row per churn or reactivation of an account: a status beside the ladder, from the MRR movements
--- of fct_mrr_account_month. changed_at is when revenue stopped (the end of the last paid period) or
+-- of int_mrr_account_months. changed_at is when revenue stopped (the end of the last paid period) or
 -- restarted (the start of the first period of the reactivation month); month is the movement's month.
 with
 
 mrr_months as (
 
-    select * from {{ ref('fct_mrr_account_month') }}
+    select * from {{ ref('int_mrr_account_months') }}
     where movement in ('churn', 'reactivation')
 
 ),

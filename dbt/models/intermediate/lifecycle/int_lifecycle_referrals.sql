@@ -5,8 +5,6 @@
 --   * a product event named in var lifecycle_referral_events (e.g. Referral Sent), by the referrer;
 --     its `properties.referred_company_id`, when it is a CRM company, names the referred account.
 -- Exports without these columns or events simply have no referrals.
-{%- set company_drilldown = lifecycle_optional_column(source('crm', 'hubspot_companies'), 'Original Source Drill-Down 1', 'company_rows') %}
-{%- set contact_drilldown = lifecycle_optional_column(source('crm', 'hubspot_contacts'), 'Original Source Drill-Down 1', 'contact_rows') %}
 with
 
 companies as (
@@ -18,18 +16,6 @@ companies as (
 contacts as (
 
     select * from {{ ref('stg_hubspot__contacts') }}
-
-),
-
-company_rows as (
-
-    select * from {{ source('crm', 'hubspot_companies') }}
-
-),
-
-contact_rows as (
-
-    select * from {{ source('crm', 'hubspot_contacts') }}
 
 ),
 
@@ -65,14 +51,9 @@ company_referrals as (
     select
         companies.crm_company_id as referred_account_id,
         companies.created_at as referred_at,
-        {{ normalize_domain(company_drilldown) }} as referrer_domain,
+        companies.original_source_drill_down_domain as referrer_domain,
         'crm_company:' || companies.crm_company_id as referral_record_id
-    from company_rows
-    inner join companies
-        on
-            trim(company_rows."Record ID") = companies.crm_company_id
-            and company_rows._source_file = companies._source_file
-            and company_rows._row_number = companies._row_number
+    from companies
     where companies.original_source = 'REFERRALS'
 
 ),
@@ -82,14 +63,9 @@ contact_referrals as (
     select
         contact_companies.account_id as referred_account_id,
         contacts.created_at as referred_at,
-        {{ normalize_domain(contact_drilldown) }} as referrer_domain,
+        contacts.original_source_drill_down_domain as referrer_domain,
         'crm_contact:' || contacts.crm_contact_id as referral_record_id
-    from contact_rows
-    inner join contacts
-        on
-            trim(contact_rows."Record ID") = contacts.crm_contact_id
-            and contact_rows._source_file = contacts._source_file
-            and contact_rows._row_number = contacts._row_number
+    from contacts
     inner join contact_companies on contacts.crm_contact_id = contact_companies.crm_contact_id
     where contacts.original_source = 'REFERRALS'
 

@@ -61,7 +61,7 @@ paid_periods as (
 
 mrr_months as (
 
-    select * from {{ ref('fct_mrr_account_month') }}
+    select * from {{ ref('int_mrr_account_months') }}
 
 ),
 

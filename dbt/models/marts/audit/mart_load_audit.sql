@@ -1,67 +1,33 @@
--- One row per export file and outcome: what was read, loaded, quarantined (and why) and skipped as
--- a duplicate; and every file seen and not read (status ignored, with why) and every source folder
--- nothing is read from (status no_files). read = loaded + quarantined + duplicated holds for every
--- file (tests/audit).
+-- One row per export file and outcome: rows read, loaded, quarantined (and why) and duplicated, and
+-- whether they add up; files not read and source folders with no files too. The contracted
+-- projection of intermediate/audit/int_load_audit_files, where the rule and its unit test live.
 with
 
-ledger as (
+audit_files as (
 
-    select * from {{ source('ingest', '_ingest_files') }}
-
-),
-
-quarantine as (
-
-    select * from {{ source('ingest', '_quarantine') }}
-
-),
-
-rows_by_rule as (
-
-    select
-        table_name,
-        source_file,
-        coalesce(rule, 'unclassified') as rule,
-        count(*) as quarantined_rows
-    from quarantine
-    group by all
-
-),
-
-quarantine_summary as (
-
-    select
-        table_name,
-        source_file,
-        string_agg(rule || ': ' || quarantined_rows, '; ' order by quarantined_rows desc, rule asc) as quarantine_rules
-    from rows_by_rule
-    group by all
+    select * from {{ ref('int_load_audit_files') }}
 
 ),
 
 final as (
 
     select
-        ledger.table_name,
-        ledger.source_file,
-        ledger.status,
-        ledger.file_hash,
-        ledger.file_bytes,
-        ledger.file_modified_at,
-        ledger.loaded_at,
-        coalesce(ledger.encoding = 'utf-8-bom', false) as has_byte_order_mark,
-        ledger.rows_read,
-        ledger.rows_loaded,
-        ledger.rows_quarantined,
-        ledger.rows_duplicated,
-        ledger.rows_read = ledger.rows_loaded + ledger.rows_quarantined + ledger.rows_duplicated as is_balanced,
-        case when ledger.status = 'loaded' then quarantine_summary.quarantine_rules end as quarantine_rules,
-        ledger.message
-    from ledger
-    left join quarantine_summary
-        on
-            ledger.table_name = quarantine_summary.table_name
-            and ledger.source_file = quarantine_summary.source_file
+        table_name,
+        source_file,
+        status,
+        file_hash,
+        file_bytes,
+        file_modified_at,
+        loaded_at,
+        has_byte_order_mark,
+        rows_read,
+        rows_loaded,
+        rows_quarantined,
+        rows_duplicated,
+        is_balanced,
+        quarantine_rules,
+        message
+    from audit_files
 
 )
 

@@ -15,7 +15,7 @@ billing_customers as (
 
 mrr_months as (
 
-    select * from {{ ref('fct_mrr_account_month') }}
+    select * from {{ ref('int_mrr_account_months') }}
 
 ),
 

@@ -13,7 +13,7 @@ scored as (
 
 mrr_months as (
 
-    select * from {{ ref('fct_mrr_account_month') }}
+    select * from {{ ref('int_mrr_account_months') }}
 
 ),
 

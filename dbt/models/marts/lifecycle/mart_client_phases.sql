@@ -47,15 +47,9 @@ product_events as (
 
 ),
 
-subscriptions as (
+latest_subscriptions as (
 
-    select * from {{ ref('stg_stripe__subscriptions') }}
-
-),
-
-billing_customers as (
-
-    select * from {{ ref('int_billing_customers_resolved') }}
+    select * from {{ ref('int_account_last_engagements') }}
 
 ),
 
@@ -152,25 +146,6 @@ recent_activity as (
     cross join as_of
     where activity.occurred_at < as_of.as_of_end_at
     group by activity.account_id
-
-),
-
--- did the account's latest subscription (its last engagement) end in a cancellation?
-latest_subscriptions as (
-
-    select
-        billing_customers.account_id,
-        arg_max(
-            subscriptions.canceled_at is not null or subscriptions.cancellation_reason is not null
-            or subscriptions.is_cancel_at_period_end,
-            [
-                epoch(coalesce(subscriptions.ended_at, subscriptions.canceled_at, subscriptions.started_at, subscriptions.created_at)),
-                hash(subscriptions.stripe_subscription_id)
-            ]
-        ) as last_engagement_cancelled
-    from subscriptions
-    inner join billing_customers on subscriptions.stripe_customer_id = billing_customers.stripe_customer_id
-    group by billing_customers.account_id
 
 ),
 

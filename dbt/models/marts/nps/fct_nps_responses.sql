@@ -28,7 +28,7 @@ spells as (
 
 mrr_months as (
 
-    select * from {{ ref('fct_mrr_account_month') }}
+    select * from {{ ref('int_mrr_account_months') }}
 
 ),
 

@@ -1,13 +1,40 @@
 -- One row per line item of a Stripe invoice, with its service period and discounts. The type is
 -- read case-insensitively (`Subscription`), the period as unix seconds or ISO 8601 text, amounts
 -- as whole minor units only (null otherwise: the raw suite blocks such recurring lines by row).
+-- The lines are those of each invoice's winning version, chosen from the source by the same rule as
+-- stg_stripe__invoices (furthest status, then latest `created`, then latest export; staging reads
+-- no other staging model); tests/staging/assert_staging_children_follow_the_winning_versions.sql
+-- checks the two agree.
 with
 
-invoices as (
+source as (
 
-    select * from {{ ref('stg_stripe__invoices') }}
+    {{ with_export_time(source('billing', 'stripe_invoices'), 'stripe_invoices') }}
 
 ),
+
+versions as (
+
+    select
+        {{ json_text('record', 'id') }} as stripe_invoice_id,
+        {{ json_text('record', 'customer') }} as stripe_customer_id,
+        {{ json_text('record', 'subscription') }} as stripe_subscription_id,
+        lower({{ json_text('record', 'status') }}) as status,
+        {{ from_unix_seconds(json_text('record', 'created')) }} as created_at,
+        lower({{ json_text('record', 'currency') }}) as currency,
+        record -> '$.lines.data' as lines,
+        _source_file,
+        _row_number,
+        _row_hash,
+        _file_modified_at,
+        {{ stripe_invoice_status_rank(json_text('record', 'status')) }} as version_status,
+        try_cast({{ json_text('record', 'created') }} as bigint) as version_created
+
+    from source
+
+),
+
+{{ winning_versions('versions', 'stripe_invoice_id', ['version_status', 'version_created'], name='invoices') }},
 
 lines as (
 
@@ -18,6 +45,8 @@ lines as (
         invoices.status as invoice_status,
         invoices.currency as invoice_currency,
         invoices.created_at as invoice_created_at,
+        invoices._source_file as invoice_source_file,
+        invoices._row_number as invoice_row_number,
         line
     from invoices,
         unnest(coalesce(try_cast(invoices.lines as json[]), [])) as unnested (line)
@@ -51,7 +80,9 @@ final as (
         {{ json_text('line', 'price.product') }} as product_id,
         {{ json_text('line', 'price.recurring.interval') }} as billing_interval,
         coalesce(try_cast({{ json_text('line', 'price.recurring.interval_count') }} as integer), 1)
-            as billing_interval_count
+            as billing_interval_count,
+        invoice_source_file,
+        invoice_row_number
     from lines
 
 )

@@ -21,6 +21,9 @@ renamed as (
         nullif(trim("Country/Region"), '') as country,
         nullif(trim("Lifecycle Stage"), '') as lifecycle_stage_label,
         nullif(upper(trim("Original Source")), '') as original_source,
+        -- HubSpot writes the referring site of a REFERRALS record here (optional column)
+        {{ normalize_domain(optional_column(source('crm', 'hubspot_companies'), 'Original Source Drill-Down 1')) }}
+            as original_source_drill_down_domain,
         _source_file,
         _row_number,
         _loaded_at,

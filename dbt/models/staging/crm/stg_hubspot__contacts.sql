@@ -21,6 +21,9 @@ renamed as (
         nullif(trim("Associated Company IDs"), '') as associated_company_ids,
         nullif(trim(split_part("Associated Company IDs", ';', 1)), '') as first_associated_company_id,
         nullif(upper(trim("Original Source")), '') as original_source,
+        -- HubSpot writes the referring site of a REFERRALS record here (optional column)
+        {{ normalize_domain(optional_column(source('crm', 'hubspot_contacts'), 'Original Source Drill-Down 1')) }}
+            as original_source_drill_down_domain,
         _source_file,
         _row_number,
         _loaded_at,

@@ -3,39 +3,55 @@
 {%- set stages = var('hubspot_lifecycle_stages') %}
 with
 
-companies as (
+company_source as (
 
-    select * from {{ ref('stg_hubspot__companies') }}
-
-),
-
-contacts as (
-
-    select * from {{ ref('stg_hubspot__contacts') }}
+    {{ with_export_time(source('crm', 'hubspot_companies'), 'hubspot_companies') }}
 
 ),
 
-company_rows as (
+contact_source as (
 
-    select * from {{ source('crm', 'hubspot_companies') }}
+    {{ with_export_time(source('crm', 'hubspot_contacts'), 'hubspot_contacts') }}
+
+),
+
+-- each record's winning version, by the same rule as stg_hubspot__companies and
+-- stg_hubspot__contacts (latest `Last Modified Date`, else the latest export); staging reads no
+-- other staging model, and tests/staging/assert_staging_children_follow_the_winning_versions.sql
+-- checks they agree
+company_versions as (
+
+    select
+        *,
+        trim("Record ID") as crm_record_id,
+        {{ parse_timestamp(optional_column(source('crm', 'hubspot_companies'), 'Last Modified Date')) }} as version_last_modified_at
+    from company_source
+    where nullif(trim("Record ID"), '') is not null
 
 ),
 
-contact_rows as (
+contact_versions as (
 
-    select * from {{ source('crm', 'hubspot_contacts') }}
+    select
+        *,
+        trim("Record ID") as crm_record_id,
+        {{ parse_timestamp(optional_column(source('crm', 'hubspot_contacts'), 'Last Modified Date')) }} as version_last_modified_at
+    from contact_source
+    where nullif(trim("Record ID"), '') is not null
 
 ),
+
+{{ winning_versions('company_versions', 'crm_record_id', ['version_last_modified_at'], name='company_rows') }},
+
+{{ winning_versions('contact_versions', 'crm_record_id', ['version_last_modified_at'], name='contact_rows') }},
 
 unpivoted as (
 
-    {% for object_type, rows, latest, id_column in [
-        ('company', 'company_rows', 'companies', 'crm_company_id'),
-        ('contact', 'contact_rows', 'contacts', 'crm_contact_id')] %}
+    {% for object_type, rows in [('company', 'company_rows'), ('contact', 'contact_rows')] %}
     {% for label in stages %}
     select
         '{{ object_type }}' as object_type,
-        trim({{ rows }}."Record ID") as crm_record_id,
+        {{ rows }}.crm_record_id,
         '{{ label }}' as stage_label,
         '{{ stages[label] }}' as hubspot_stage,
         coalesce(
@@ -45,12 +61,10 @@ unpivoted as (
         coalesce(
             {{ rows }}."Date entered ""{{ label }} (Lifecycle Stage Pipeline)""",
             {{ rows }}."Became a {{ label }} Date"
-        ) as entered_at_raw
+        ) as entered_at_raw,
+        {{ rows }}._source_file,
+        {{ rows }}._row_number
     from {{ rows }}
-    inner join {{ latest }}
-        on trim({{ rows }}."Record ID") = {{ latest }}.{{ id_column }}
-        and {{ rows }}._source_file = {{ latest }}._source_file
-        and {{ rows }}._row_number = {{ latest }}._row_number
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
     {% if not loop.last %}union all{% endif %}
