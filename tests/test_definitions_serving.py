@@ -132,7 +132,7 @@ def test_the_sensor_requests_a_build_for_new_files(tmp_path: Path):
 
 @pytest.mark.slow
 def test_make_dev_loads_the_code_location(tmp_path: Path):
-    """`make dev` runs `dagster dev -m dagster_project.definitions`: the module must load as a code
+    """`make dev` runs `dg dev -m dagster_project.definitions`: the module must load as a code
     location (Dagster refuses a module with more than one Definitions object at module scope)."""
     import subprocess
     import sys
