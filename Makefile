@@ -47,13 +47,12 @@ report: $(STAMP)
 	$(VENV)/bin/journey report --warehouse $(JOURNEY_WAREHOUSE)
 
 ## dev: the Dagster UI on the project (asset graph, checks, schedules) on http://$(DAGSTER_HOST):$(DAGSTER_PORT)
-# (DAGSTER_PORT=3001 make dev for another port). `dg dev` supersedes `dagster dev` but needs the
-# dagster-dg-cli package, which is not a dependency yet: its FutureWarning saying so is filtered out.
+# (DAGSTER_PORT=3001 make dev for another port). `dg dev` (dagster-dg-cli) supersedes `dagster dev`.
 DAGSTER_PORT ?= 3000
 DAGSTER_HOST ?= 127.0.0.1
 dev: $(STAMP)
 	mkdir -p $(DAGSTER_HOME) && cp -n dagster_project/dagster.yaml $(DAGSTER_HOME)/dagster.yaml || true
-	$(PY) -W "ignore::FutureWarning" -m dagster dev -m dagster_project.definitions --host $(DAGSTER_HOST) --port $(DAGSTER_PORT)
+	$(VENV)/bin/dg dev -m dagster_project.definitions --host $(DAGSTER_HOST) --port $(DAGSTER_PORT)
 
 ## lint: ruff on Python, sqlfluff (dbt templater) on SQL
 lint: $(STAMP)

@@ -30,7 +30,15 @@ from dagster_project import settings
 STATE_VERSION = 1
 # Environment variables that change what a build produces or where it writes.
 SETTINGS_PREFIX = "JOURNEY_"
-IGNORED_SETTINGS = {"JOURNEY_TEST_KILL_BEFORE_COMMIT"}
+# The paths are compared on their own (the recorded exports folder, the warehouse and publication in
+# the outputs): `journey build` pins them in the environment only when given, so `make run` (flags)
+# and a bare `journey build` of the same folders must not differ by them.
+IGNORED_SETTINGS = {
+    "JOURNEY_TEST_KILL_BEFORE_COMMIT",
+    "JOURNEY_EXPORTS_DIR",
+    "JOURNEY_WAREHOUSE",
+    "JOURNEY_PUBLISH_DIR",
+}
 PROJECT_FOLDERS = ("dbt/models", "dbt/macros", "dbt/seeds", "dbt/tests", "expectations", "dagster_project")
 PROJECT_FILES = ("dbt/dbt_project.yml", "dbt/profiles.yml", "pyproject.toml")
 PROJECT_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".json", ".py", ".toml"}

@@ -1,6 +1,11 @@
-"""The code location's exact asset-key set: an asset that appears or disappears is a decision."""
+"""The code location's exact asset-key set: an asset that appears or disappears is a decision.
+And the lineage view's groups: a dozen at most, source → staging → domain → publish."""
+
+from pathlib import Path
 
 from dagster_project.definitions import defs
+
+MODELS = Path(__file__).resolve().parents[1] / "dbt" / "models"
 
 EXPECTED = {
     "analysts": [
@@ -153,3 +158,70 @@ def test_every_warehouse_writer_shares_the_pool_of_size_one():
     ]
     pools = {graph.get(key).assets_def.node_def.pool for key in writers}
     assert pools == {WAREHOUSE_POOL}
+
+
+# The groups of the Dagster lineage view, in the order data flows through them.
+GROUPS = (
+    "exports",
+    "staging",
+    "core",
+    "revenue",
+    "lifecycle",
+    "engagement",
+    "nps",
+    "support",
+    "audit",
+    "semantic",
+    "analysts",
+    "publish",
+)
+# Every mart's group: its domain (the README's table of marts and docs/<domain>.md).
+MART_GROUPS = {
+    "core": ["dim_accounts", "mart_unmatched_records"],
+    "revenue": ["fct_mrr_account_month", "mart_cohort_retention", "mart_mrr_monthly"],
+    "lifecycle": [
+        "fct_lifecycle_stages",
+        "mart_client_phases",
+        "mart_journey_path_conversion",
+        "mart_lifecycle_funnel",
+        "mart_stage_transitions",
+        "mart_touchpoints_by_stage",
+    ],
+    "engagement": ["mart_account_health", "mart_engagement_monthly", "mart_health_backtest"],
+    "nps": ["fct_nps_responses", "mart_nps"],
+    "support": ["fct_support_tickets", "mart_support_by_stage"],
+    "audit": ["mart_load_audit"],
+}
+# Layers whose every asset is in one group (the seeds are reference data every domain shares).
+LAYER_GROUPS = {
+    "raw": "exports",
+    "staging": "staging",
+    "reference": "core",
+    "semantic": "semantic",
+    "analysts": "analysts",
+    "serving": "publish",
+}
+
+
+def intermediate_domain(name: str) -> str:
+    """An intermediate model's domain, from where its SQL file is: a domain folder, or `core` at the top."""
+    [path] = (MODELS / "intermediate").rglob(f"{name}.sql")
+    folder = path.parent.relative_to(MODELS / "intermediate").parts
+    return folder[0] if folder else "core"
+
+
+def test_every_asset_is_in_one_of_a_dozen_named_groups_by_source_staging_and_domain():
+    graph = defs.resolve_asset_graph()
+    group_of = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert len(GROUPS) <= 12
+    assert sorted(set(group_of.values())) == sorted(GROUPS)
+
+    expected = {f"{layer}/{name}": group for layer, group in LAYER_GROUPS.items() for name in EXPECTED[layer]}
+    expected |= {f"marts/{name}": group for group, names in MART_GROUPS.items() for name in names}
+    expected |= {f"intermediate/{name}": intermediate_domain(name) for name in EXPECTED["intermediate"]}
+    assert sorted(expected) == sorted(group_of), "an asset without an expected group"
+    wrong = {key: (group_of[key], group) for key, group in expected.items() if group_of[key] != group}
+    assert wrong == {}, "asset: (its group, the expected group)"
+    # spot checks of the folder rule
+    assert group_of["intermediate/int_mrr_account_currency_months"] == "revenue"
+    assert group_of["intermediate/int_identity__emails"] == "core"

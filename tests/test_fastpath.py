@@ -45,6 +45,13 @@ def test_nothing_changed_is_recognised(recorded):
     assert state is not None and state["seconds"] == 12.0 and state["exports_dir"] == str(exports)
 
 
+def test_paths_named_by_flag_or_by_default_are_the_same_build(recorded, monkeypatch):
+    """`make run` passes --exports and --warehouse (pinned in JOURNEY_*), a bare `journey build` does not."""
+    exports, warehouse = recorded
+    monkeypatch.setenv("JOURNEY_EXPORTS_DIR", str(exports))  # recorded without it
+    assert fastpath.unchanged_since_last_build(exports, warehouse) is not None
+
+
 @pytest.mark.parametrize(
     "change",
     [

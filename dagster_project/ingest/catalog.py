@@ -88,6 +88,10 @@ def _deal_stage_date_columns() -> tuple[str, ...]:
     return tuple(f'Date entered "{stage} (Sales Pipeline)"' for stage in DEAL_STAGES)
 
 
+# The lineage view's first group: every raw table (and the ingest ledger and quarantine).
+EXPORTS_GROUP = "exports"
+
+
 @dataclass(frozen=True)
 class RawTable:
     """One raw table and the exports that feed it.
@@ -110,7 +114,7 @@ class RawTable:
 
     @property
     def group(self) -> str:
-        return f"raw_{self.folder}"
+        return EXPORTS_GROUP
 
     def matches(self, relative_path: str) -> bool:
         """Does a file (path relative to the exports root) feed this table?"""

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from dagster_project.ingest.catalog import EXPORTS_GROUP
 from dagster_project.ingest.generic import (
     GENERIC_ENTITIES,
     GenericEntity,
@@ -22,7 +23,7 @@ def build_generic_asset(entity: GenericEntity) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=key,
-        group_name="raw_generic",
+        group_name=EXPORTS_GROUP,
         description=f"Generic profile — {entity.description} Loaded from `{entity.default_file}` (or the "
         "file `mapping.yml` names) when `mapping.yml` at the exports root has a "
         f"`{entity.name}:` section; empty otherwise.",

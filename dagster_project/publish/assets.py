@@ -19,7 +19,8 @@ from dagster_project.settings import WAREHOUSE_POOL
 from dagster_project.transform.assets import translator
 from dagster_project.transform.project import dbt_manifest, dbt_project
 
-SERVING_GROUP = "serving"
+# the publication and the report drawn from it: the last group of the lineage view
+SERVING_GROUP = "publish"
 PUBLISHED_MARTS_KEY = dg.AssetKey(["serving", "published_marts"])
 
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import dagster as dg
 import duckdb
 
+from dagster_project.ingest.catalog import EXPORTS_GROUP
 from dagster_project.ingest.loader import LEDGER, QUARANTINE, RAW_SCHEMA
 from dagster_project.quality.report import quality_dir, write_result
 from dagster_project.quality.suites import Outcome, SuiteResult
@@ -146,7 +147,7 @@ def build_ledger_asset(ingest_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinitio
             dg.AssetSpec(
                 LEDGER_KEY,
                 deps=list(ingest_keys),
-                group_name="raw_ledger",
+                group_name=EXPORTS_GROUP,
                 kinds={"duckdb"},
                 description="The ingest ledger: one row per export file and outcome (loaded, duplicate_file, "
                 "empty, rejected) with rows read, loaded, quarantined and duplicated. Written by every "
@@ -155,7 +156,7 @@ def build_ledger_asset(ingest_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinitio
             dg.AssetSpec(
                 QUARANTINE_KEY,
                 deps=list(ingest_keys),
-                group_name="raw_ledger",
+                group_name=EXPORTS_GROUP,
                 kinds={"duckdb"},
                 description="Rows kept out of the raw tables: file, row and line number, raw text and reason.",
             ),

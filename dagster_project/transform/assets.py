@@ -15,20 +15,39 @@ from dagster_project.resources import WarehouseResource
 from dagster_project.settings import WAREHOUSE_POOL
 from dagster_project.transform.project import dbt_manifest, dbt_project
 
+# The lineage view's groups, source → staging → domain: every staging model is `staging`; an
+# intermediate model or a mart joins the group of its domain folder (`intermediate/revenue/`,
+# `marts/revenue/` → `revenue`); the shared models at the top of `intermediate/` (accounts, identity
+# resolution, the as-of date, the normalised tickets, responses and events) and the reference seeds
+# are `core`; every other folder (`semantic/`, `analysts/`) is its own group.
+DOMAIN_LAYERS = ("intermediate", "marts")
+SHARED_GROUP = "core"
+STAGING_GROUP = "staging"
+
 
 class JourneyDbtTranslator(DagsterDbtTranslator):
-    """Groups come from folders: ``models/marts/revenue/x.sql`` → ``marts_revenue``.
+    """Groups by domain: ``models/marts/revenue/x.sql`` and ``models/intermediate/revenue/y.sql`` → ``revenue``.
 
-    Sources map to the ingest assets through ``meta.dagster.asset_key`` in the sources YAML,
-    which the default translator reads; nothing here names a model.
+    A model's ``meta: {dagster: {group: ...}}`` overrides the rule. Sources map to the ingest
+    assets through ``meta.dagster.asset_key`` in the sources YAML, which the default translator
+    reads; nothing here names a model.
     """
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        explicit = super().get_group_name(dbt_resource_props)
+        if explicit:
+            return explicit
         if dbt_resource_props.get("resource_type") == "seed":
-            return "reference"
-        fqn = dbt_resource_props.get("fqn", [])
-        folders = fqn[1:-1]  # drop the project name and the model name
-        return "_".join(folders) if folders else None
+            return SHARED_GROUP
+        folders = dbt_resource_props.get("fqn", [])[1:-1]  # drop the project name and the model name
+        if not folders:
+            return SHARED_GROUP
+        layer, domains = folders[0], folders[1:]
+        if layer == STAGING_GROUP:
+            return STAGING_GROUP
+        if layer in DOMAIN_LAYERS:
+            return domains[0] if domains else SHARED_GROUP
+        return layer
 
 
 # What a production build leaves out: unit tests exercise the model SQL on fixed inputs, so their

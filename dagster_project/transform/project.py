@@ -91,7 +91,9 @@ dbt_project = DbtProject(
 )
 # DbtProject fixes its own preparer; builds and `journey prepare` call this one (build.prepare_dbt_project).
 preparer = JourneyDbtPreparer()
-dbt_project.prepare_if_dev()
+# Under `make dev` (dg dev), parse through this preparer too: DbtProject's own would parse without
+# recording the fingerprint, leaving a manifest for another warehouse name that builds then trust.
+preparer.prepare_if_dev(dbt_project)
 
 
 @cache
