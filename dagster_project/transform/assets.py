@@ -6,6 +6,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from dagster_project.dbt_vars import dbt_cli_args
 from dagster_project.settings import WAREHOUSE_POOL
 from dagster_project.transform.project import dbt_project
 
@@ -42,6 +43,6 @@ def journey_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Build (run + test) the selected dbt models; tests fail the build when they error.
 
     dbt unit tests check the SQL, not the data: they run in the test suite (``tests/test_dbt_unit.py``),
-    not in every production build.
+    not in every production build. The build's dbt vars (mapping.yml ``vars:``, ``--var``) go to ``--vars``.
     """
-    yield from dbt.cli(["build", *PRODUCTION_BUILD_ARGS], context=context).stream()
+    yield from dbt.cli(["build", *PRODUCTION_BUILD_ARGS, *dbt_cli_args()], context=context).stream()
