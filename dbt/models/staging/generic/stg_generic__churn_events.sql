@@ -21,11 +21,11 @@ final as (
         {{ generic_column(mapping, 'churned_at') }} as churned_at_raw,
         nullif(trim({{ generic_column(mapping, 'reason') }}), '') as reason_raw,
         {%- if generic_minor_units(mapping, 'refund') %}
-        cast(null as double) as refund_amount,
-        {{ generic_number(mapping, 'refund') }} as refund_amount_minor_units,
+            cast(null as double) as refund_amount,
+            {{ generic_number(mapping, 'refund') }} as refund_amount_minor_units,
         {%- else %}
-        {{ generic_number(mapping, 'refund') }} as refund_amount,
-        cast(null as double) as refund_amount_minor_units,
+            {{ generic_number(mapping, 'refund') }} as refund_amount,
+            cast(null as double) as refund_amount_minor_units,
         {%- endif %}
         nullif(trim({{ generic_column(mapping, 'refund') }}), '') as refund_raw,
         nullif(lower(trim({{ generic_column(mapping, 'reactivated') }})), '') as reactivated_raw,

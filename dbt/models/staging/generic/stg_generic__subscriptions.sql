@@ -20,11 +20,11 @@ final as (
         {{ parse_timestamp(generic_column(mapping, 'start')) }} as period_start_at,
         {{ parse_timestamp(generic_column(mapping, 'end')) }} as period_end_at,
         {%- if generic_minor_units(mapping, 'monthly_amount') %}
-        cast(null as double) as monthly_amount,
-        {{ generic_number(mapping, 'monthly_amount') }} as monthly_amount_minor_units,
+            cast(null as double) as monthly_amount,
+            {{ generic_number(mapping, 'monthly_amount') }} as monthly_amount_minor_units,
         {%- else %}
-        {{ generic_number(mapping, 'monthly_amount') }} as monthly_amount,
-        cast(null as double) as monthly_amount_minor_units,
+            {{ generic_number(mapping, 'monthly_amount') }} as monthly_amount,
+            cast(null as double) as monthly_amount_minor_units,
         {%- endif %}
         coalesce(
             nullif(lower(trim({{ generic_column(mapping, 'currency') }})), ''), '{{ var("reporting_currency") }}'
