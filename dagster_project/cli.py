@@ -161,7 +161,7 @@ def _run_build(exports: Path, warehouse: Path, args: argparse.Namespace):
             sys.stderr.flush()
 
 
-def _write_build_timings(warehouse: Path, result) -> None:
+def _write_build_timings(warehouse: Path, result, dbt_vars: dict | None = None) -> None:
     """``last_build.json`` beside the warehouse: success, total and per-phase seconds (the benchmark reads it).
 
     ``startup`` is the time from the command's start to the first step (imports, dbt parse, loading
@@ -173,6 +173,7 @@ def _write_build_timings(warehouse: Path, result) -> None:
         "success": result.success,
         "seconds": round(total, 2),
         "phases": {"startup": round(max(total - result.seconds, 0.0), 2), **phases},
+        "dbt_vars": dbt_vars or {},
     }
     with contextlib.suppress(OSError):  # timings are a convenience; a read-only folder must not fail the build
         (warehouse.parent / "last_build.json").write_text(json.dumps(payload, indent=2), encoding="utf-8")
@@ -188,6 +189,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     if paths is None:
         return EXIT_BAD_INPUT
     exports, warehouse = paths
+    build_vars = _resolve_dbt_vars(exports, args.var or [])
+    if build_vars is None:
+        return EXIT_BAD_INPUT
     if not args.force:
         state = fastpath.unchanged_since_last_build(exports, warehouse)
         if state is not None:
@@ -205,7 +209,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     inputs = fastpath.inputs_fingerprint(exports)  # taken before the build: a file dropped during it counts
     fastpath.forget_build(warehouse)  # a failed or killed build is never skipped next time
     result = _run_build(exports, warehouse, args)
-    _write_build_timings(warehouse, result)
+    _write_build_timings(warehouse, result, build_vars)
     if not result.success:
         for check in result.blocking_checks[:5]:
             _stderr(f"  blocking check failed: {check}")
@@ -222,8 +226,26 @@ def cmd_build(args: argparse.Namespace) -> int:
         warnings=len(result.failed_checks) - len(result.blocking_checks),
         log_file=result.log_file,
     )
-    fastpath.record_good_build(exports, warehouse, inputs, result.seconds)
+    if build_vars:
+        _stderr("dbt vars: " + ", ".join(f"{name}={json.dumps(value)}" for name, value in sorted(build_vars.items())))
+    fastpath.record_good_build(exports, warehouse, inputs, result.seconds, dbt_vars=build_vars)
     return EXIT_OK
+
+
+def _resolve_dbt_vars(exports: Path, options: list[str]) -> dict | None:
+    """Pin ``--var`` options for this process and dbt (``JOURNEY_DBT_VARS``, over any already set);
+    the build's vars with mapping.yml's ``vars:``, or None (said why) when one is not usable."""
+    from dagster_project import dbt_vars
+    from dagster_project.ingest.generic import MappingError
+
+    try:
+        given = dict(dbt_vars.parse_var_option(option) for option in options)
+        if given:
+            os.environ[dbt_vars.DBT_VARS_ENV] = json.dumps({**dbt_vars.environment_vars(), **given}, sort_keys=True)
+        return dbt_vars.effective_vars(exports)
+    except (ValueError, MappingError) as error:
+        _stderr(f"error: {error}")
+        return None
 
 
 def _run_in_dbt_project(command: list[str]) -> int:
@@ -308,6 +330,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--force",
         action="store_true",
         help="build even when no export, model, check or setting changed since the last good build",
+    )
+    build.add_argument(
+        "--var",
+        action="append",
+        metavar="NAME=VALUE",
+        help="set a dbt var for this build (repeatable; over mapping.yml's vars: block), "
+        "e.g. --var mrr_month_membership=any_overlap; recorded in last_build.json",
     )
     build.set_defaults(handler=cmd_build)
 

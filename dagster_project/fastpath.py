@@ -6,7 +6,9 @@ What a build reads, and so what the fingerprint covers:
 - every file under the exports folder (relative path, size, modification time; symlinks followed),
 - the project's own definitions: the dbt project (models, macros, seeds, tests, ``dbt_project.yml``,
   ``profiles.yml``), the expectation suites, and the Python package (a changed rule changes marts),
-- the settings that change what is built or where it goes (``JOURNEY_*`` environment variables),
+- the settings that change what is built or where it goes (``JOURNEY_*`` environment variables, among
+  them ``JOURNEY_DBT_VARS``, where ``journey build --var`` puts the dbt vars; mapping.yml's ``vars:``
+  is an export file),
 - the warehouse file and the publication as the last build left them (a warehouse changed by hand,
   or a publication deleted, means the state on disk is not the one recorded).
 
@@ -161,13 +163,17 @@ def unchanged_since_last_build(exports: Path, warehouse: Path) -> dict | None:
     return state
 
 
-def record_good_build(exports: Path, warehouse: Path, inputs: dict[str, str], seconds: float) -> None:
-    """After a build that succeeded: remember what it read (``inputs``, taken before it started)."""
+def record_good_build(
+    exports: Path, warehouse: Path, inputs: dict[str, str], seconds: float, dbt_vars: dict | None = None
+) -> None:
+    """After a build that succeeded: remember what it read (``inputs``, taken before it started) and
+    the dbt vars it ran with (for the record: they are in ``inputs`` as a setting or an export file)."""
     state = {
         "version": STATE_VERSION,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(seconds, 1),
         "exports_dir": str(exports),
+        "dbt_vars": dbt_vars or {},
         "inputs": inputs,
         "outputs": outputs_fingerprint(warehouse),
     }

@@ -20,6 +20,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MINI_EXPORTS = FIXTURES / "mini_exports"
 GENERIC_EXPORTS = FIXTURES / "generic_exports"
+GENERIC_EXAMPLE_EXPORTS = REPO_ROOT / "data" / "generic_example" / "exports"  # docs/generic_profile.md
 GENERATED_ACCOUNTS = 400
 GENERATED_SEED = 11
 
@@ -117,6 +118,12 @@ def generic_warehouse(built_warehouse) -> Path:
     return built_warehouse(GENERIC_EXPORTS, "generic")
 
 
+@pytest.fixture(scope="session")
+def generic_example_warehouse(built_warehouse) -> Path:
+    """The worked example of docs/generic_profile.md: units, a subscription join, churn events, vars."""
+    return built_warehouse(GENERIC_EXAMPLE_EXPORTS, "generic_example")
+
+
 @pytest.fixture(scope="module", params=["mini", "generic", "generated"])
 def case(request) -> tuple[Path, Path]:
     """(exports folder, warehouse) for each dataset: hand-made, generic profile, generated."""
@@ -151,7 +158,7 @@ def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
 # --- `make test-fast`: the day-to-day subset ----------------------------------------------------
 # Everything that needs no warehouse, the dbt unit tests and the tests on the one shared mini build;
 # it leaves out the tests marked slow and those that need the generated or generic-profile builds.
-HEAVY_FIXTURES = {"generated_exports", "generated_warehouse", "generic_warehouse", "case"}
+HEAVY_FIXTURES = {"generated_exports", "generated_warehouse", "generic_warehouse", "generic_example_warehouse", "case"}
 
 
 def pytest_addoption(parser):

@@ -155,3 +155,24 @@ def test_second_build_with_nothing_changed_stops_early(tmp_path):
         forced.wait(timeout=60)
     assert first_line.startswith("building "), first_line
     assert fastpath.unchanged_since_last_build(exports, warehouse) is None  # a started build is never skipped
+
+
+def test_a_changed_dbt_var_means_a_build(recorded, monkeypatch):
+    """`journey build --var` (JOURNEY_DBT_VARS) and mapping.yml's vars: block are both what a build reads."""
+    from dagster_project import cli, dbt_vars
+
+    exports, warehouse = recorded
+    monkeypatch.setenv(dbt_vars.DBT_VARS_ENV, "{}")  # restored after the test
+    assert cli._resolve_dbt_vars(exports, ["mrr_month_membership=any_overlap"]) == {
+        "mrr_month_membership": "any_overlap"
+    }
+    assert fastpath.unchanged_since_last_build(exports, warehouse) is None
+    fastpath.record_good_build(exports, warehouse, fastpath.inputs_fingerprint(exports), 1.0, dbt_vars={"a": 1})
+    state = fastpath.unchanged_since_last_build(exports, warehouse)
+    assert state is not None and state["dbt_vars"] == {"a": 1}
+    cli._resolve_dbt_vars(exports, ["mrr_month_membership=end_of_month"])
+    assert fastpath.unchanged_since_last_build(exports, warehouse) is None
+    cli._resolve_dbt_vars(exports, ["mrr_month_membership=any_overlap"])
+    assert fastpath.unchanged_since_last_build(exports, warehouse) is not None
+    (exports / "mapping.yml").write_text("vars:\n  reporting_currency: eur\n", encoding="utf-8")
+    assert fastpath.unchanged_since_last_build(exports, warehouse) is None

@@ -11,6 +11,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from dagster_project.dbt_vars import dbt_cli_args
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import WAREHOUSE_POOL
 from dagster_project.transform.project import dbt_manifest, dbt_project
@@ -67,12 +68,12 @@ def journey_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, w
     """Build (run + test) the selected dbt models; tests fail the build when they error.
 
     dbt unit tests check the SQL, not the data: they run in the test suite (``tests/test_dbt_unit.py``),
-    not in every production build.
+    not in every production build. The build's dbt vars (mapping.yml ``vars:``, ``--var``) go to ``--vars``.
     """
     # dbt's profiles.yml reads JOURNEY_WAREHOUSE: the run's warehouse resource, the one source of
     # paths, decides it when the step starts (`dagster dev` included), never an import.
     os.environ["JOURNEY_WAREHOUSE"] = str(warehouse.warehouse_path)
-    invocation = dbt.cli(["build", *PRODUCTION_BUILD_ARGS], context=context)
+    invocation = dbt.cli(["build", *PRODUCTION_BUILD_ARGS, *dbt_cli_args()], context=context)
     try:
         yield from invocation.stream()
     finally:  # a failed dbt test does not make the parse any less valid

@@ -1,6 +1,7 @@
 -- One row per product event, resolved to an account: the event's own groupId when it is a CRM
 -- company, else its user's account, else (anonymous page views) the account of the user that an
--- identify call tied the anonymous id to.
+-- identify call tied the anonymous id to. Generic-profile events name their account, or a subscription
+-- that subscriptions.csv ties to one account.
 with
 
 events as (
@@ -49,11 +50,45 @@ resolved as (
 
 ),
 
+generic_subscription_accounts as (
+
+    -- the generic profile's subscription → account (events.csv keyed by subscription)
+    select
+        subscription_id,
+        min(account_id) as account_id,
+        count(distinct account_id) as accounts
+    from {{ ref('stg_generic__subscriptions') }}
+    where subscription_id is not null and account_id is not null
+    group by subscription_id
+
+),
+
 generic_events as (
 
-    -- the generic profile names the account directly
-    select *, 'track' as call_type, user_id as resolved_user_id, 'generic' as match_method
-    from {{ ref('stg_generic__events') }}
+    -- the generic profile names the account directly, or the subscription whose account it is; an
+    -- event whose subscription is unknown (or names several accounts) keeps a null account and is
+    -- counted in mart_unmatched_records
+    select
+        generic.* exclude (account_id),
+        case
+            when generic.account_id is not null then generic.account_id
+            when subscription_accounts.accounts = 1 then subscription_accounts.account_id
+        end as account_id,
+        'track' as call_type,
+        generic.user_id as resolved_user_id,
+        case
+            when generic.account_id is not null then 'generic'
+            when subscription_accounts.accounts = 1 then 'generic_subscription'
+        end as match_method,
+        case
+            when generic.account_id is not null or subscription_accounts.accounts = 1 then null
+            when generic.subscription_id is null then 'event names no account and no subscription'
+            when subscription_accounts.subscription_id is null then 'subscription id not in subscriptions.csv'
+            else 'subscription id belongs to several accounts in subscriptions.csv'
+        end as unmatched_reason
+    from {{ ref('stg_generic__events') }} as generic
+    left join generic_subscription_accounts as subscription_accounts
+        on generic.subscription_id = subscription_accounts.subscription_id
 
 ),
 

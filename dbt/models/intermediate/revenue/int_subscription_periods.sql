@@ -4,8 +4,9 @@
 --            is in var mrr_invoice_statuses (paid, open); (amount − Σ discount_amounts) in currency
 --            units, divided by the months of its interval (month → count, year → 12 × count,
 --            week → count × 12/52, day → count × 12/365);
---   generic: each row of the generic profile's subscriptions.csv (monthly amount as given; an empty
---            end means still running, and such a period runs to as_of_month downstream).
+--   generic: each row of the generic profile's subscriptions.csv (monthly amount as given, or, when
+--            mapping.yml says minor_units: true, ÷ 10^digits of its currency; an empty end means
+--            still running, and such a period runs to as_of_month downstream).
 -- The line type is read case-insensitively and the period as unix seconds or ISO text (staging); a
 -- period whose end equals its start is kept (it counts under any_overlap, in no month under
 -- end_of_month). A further source is one more CTE of the same columns in `unioned`.
@@ -116,12 +117,18 @@ generic_periods as (
         lower(generic_subscriptions.currency) as currency,
         cast(null as bigint) as amount_cents,
         cast(null as bigint) as discount_cents,
-        cast(generic_subscriptions.monthly_amount as double) as monthly_amount_local
+        cast(coalesce(
+            generic_subscriptions.monthly_amount,
+            -- mapping.yml minor_units: true (cents), ÷ 10^digits of the currency as for Stripe
+            generic_subscriptions.monthly_amount_minor_units / power(10, coalesce(generic_currencies.minor_unit_digits, 2))
+        ) as double) as monthly_amount_local
     from generic_subscriptions
+    left join currencies as generic_currencies
+        on lower(generic_subscriptions.currency) = generic_currencies.currency
     where
         generic_subscriptions.account_id is not null
         and generic_subscriptions.period_start_at is not null
-        and generic_subscriptions.monthly_amount is not null
+        and coalesce(generic_subscriptions.monthly_amount, generic_subscriptions.monthly_amount_minor_units) is not null
         and (
             generic_subscriptions.period_end_at is null
             or generic_subscriptions.period_end_at >= generic_subscriptions.period_start_at

@@ -26,6 +26,19 @@ product_users as (
 
 ),
 
+generic_events as (
+
+    select * from {{ ref('int_product_events') }}
+    where match_method is null and unmatched_reason is not null
+
+),
+
+churn_events as (
+
+    select * from {{ ref('int_churn_events') }} where unmatched_reason is not null
+
+),
+
 anonymous_events as (
 
     select anonymous_id, count(*) as events
@@ -46,6 +59,12 @@ final as (
     select 'survey_response', response_id, unmatched_reason, 'kept, no account' from responses
     union all
     select 'product_user', user_id, unmatched_reason, 'kept, no account' from product_users
+    union all
+    select 'generic_event', event_id, unmatched_reason, 'kept, no account' from generic_events
+    union all
+    select 'generic_churn_event', churn_event_id, unmatched_reason,
+        case when is_countable then 'kept, counted as segment unknown' else 'kept, not counted in mart_churn_reasons' end
+    from churn_events
     union all
     select 'product_anonymous_id', anonymous_id, 'anonymous visitor never identified',
         'kept, no account (' || events || ' events)'

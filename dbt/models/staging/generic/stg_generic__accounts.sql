@@ -14,7 +14,7 @@ renamed as (
         nullif(trim({{ generic_column(mapping, 'account_id') }}), '') as account_id,
         nullif(trim({{ generic_column(mapping, 'name') }}), '') as account_name,
         {{ parse_timestamp(generic_column(mapping, 'created_at')) }} as created_at,
-        {{ parse_number(generic_column(mapping, 'employees'), 'bigint') }} as employees,
+        {{ generic_number(mapping, 'employees', 'bigint') }} as employees,
         {{ normalize_domain(generic_column(mapping, 'domain')) }} as domain,
         nullif(trim({{ generic_column(mapping, 'industry') }}), '') as industry,
         nullif(trim({{ generic_column(mapping, 'country') }}), '') as country,

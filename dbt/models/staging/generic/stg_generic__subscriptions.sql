@@ -1,5 +1,7 @@
 -- One row per subscription period of the generic profile (your subscriptions.csv): account, start,
--- end (empty = still running) and monthly amount in currency units, columns picked by mapping.yml.
+-- end (empty = still running) and monthly amount, columns picked by mapping.yml: monthly_amount in
+-- currency units, or monthly_amount_minor_units when mapping.yml says minor_units: true (intermediate
+-- divides by the currency's minor-unit digits); decimal commas read as mapping.yml declares.
 {%- set mapping = generic_mapping('subscriptions') %}
 with
 
@@ -17,7 +19,13 @@ final as (
         nullif(trim({{ generic_column(mapping, 'subscription_id') }}), '') as subscription_id,
         {{ parse_timestamp(generic_column(mapping, 'start')) }} as period_start_at,
         {{ parse_timestamp(generic_column(mapping, 'end')) }} as period_end_at,
-        {{ parse_number(generic_column(mapping, 'monthly_amount')) }} as monthly_amount,
+        {%- if generic_minor_units(mapping, 'monthly_amount') %}
+            cast(null as double) as monthly_amount,
+            {{ generic_number(mapping, 'monthly_amount') }} as monthly_amount_minor_units,
+        {%- else %}
+            {{ generic_number(mapping, 'monthly_amount') }} as monthly_amount,
+            cast(null as double) as monthly_amount_minor_units,
+        {%- endif %}
         coalesce(
             nullif(lower(trim({{ generic_column(mapping, 'currency') }})), ''), '{{ var("reporting_currency") }}'
         ) as currency,

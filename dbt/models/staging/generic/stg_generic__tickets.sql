@@ -1,4 +1,5 @@
--- One row per ticket of the generic profile (your tickets.csv), columns picked by mapping.yml.
+-- One row per ticket of the generic profile (your tickets.csv), columns picked by mapping.yml;
+-- durations in minutes (a column in hours, seconds or days converted by its declared unit).
 -- A solve time before creation or before var quality_min_plausible_date is null (macros/parsing.sql).
 {%- set mapping = generic_mapping('tickets') %}
 with
@@ -27,9 +28,9 @@ renamed as (
             ),
             lambda tag: tag <> ''
         ) as tags,
-        {{ parse_number(generic_column(mapping, 'first_reply_minutes')) }} as first_reply_minutes,
-        {{ parse_number(generic_column(mapping, 'first_reply_business_minutes')) }} as first_reply_business_minutes,
-        {{ parse_number(generic_column(mapping, 'full_resolution_minutes')) }} as full_resolution_minutes,
+        {{ generic_number(mapping, 'first_reply_minutes') }} as first_reply_minutes,
+        {{ generic_number(mapping, 'first_reply_business_minutes') }} as first_reply_business_minutes,
+        {{ generic_number(mapping, 'full_resolution_minutes') }} as full_resolution_minutes,
         lower(nullif(trim({{ generic_column(mapping, 'csat') }}), '')) as satisfaction_score_raw,
         {{ normalize_email(generic_column(mapping, 'email')) }} as requester_email,
         _source_file,
