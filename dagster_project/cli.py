@@ -235,8 +235,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 def _resolve_dbt_vars(exports: Path, options: list[str]) -> dict | None:
     """Pin ``--var`` options for this process and dbt (``JOURNEY_DBT_VARS``, over any already set);
     the build's vars with mapping.yml's ``vars:``, or None (said why) when one is not usable."""
-    from dagster_project import dbt_vars
     from dagster_project.ingest.generic import MappingError
+    from dagster_project.transform import dbt_vars
 
     try:
         given = dict(dbt_vars.parse_var_option(option) for option in options)

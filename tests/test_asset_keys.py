@@ -182,7 +182,7 @@ GROUPS = (
 # Every mart's group: its domain (the README's table of marts and docs/<domain>.md).
 MART_GROUPS = {
     "core": ["dim_accounts", "mart_unmatched_records"],
-    "revenue": ["fct_mrr_account_month", "mart_cohort_retention", "mart_mrr_monthly"],
+    "revenue": ["fct_mrr_account_month", "mart_churn_reasons", "mart_cohort_retention", "mart_mrr_monthly"],
     "lifecycle": [
         "fct_lifecycle_stages",
         "mart_client_phases",

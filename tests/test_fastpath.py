@@ -159,7 +159,8 @@ def test_second_build_with_nothing_changed_stops_early(tmp_path):
 
 def test_a_changed_dbt_var_means_a_build(recorded, monkeypatch):
     """`journey build --var` (JOURNEY_DBT_VARS) and mapping.yml's vars: block are both what a build reads."""
-    from dagster_project import cli, dbt_vars
+    from dagster_project import cli
+    from dagster_project.transform import dbt_vars
 
     exports, warehouse = recorded
     monkeypatch.setenv(dbt_vars.DBT_VARS_ENV, "{}")  # restored after the test

@@ -160,8 +160,8 @@ def test_events_by_subscription_with_a_constant_name(tmp_path):
 
 
 def test_the_vars_block_and_var_options(tmp_path, monkeypatch):
-    from dagster_project import dbt_vars
     from dagster_project.cli import build_parser
+    from dagster_project.transform import dbt_vars
 
     monkeypatch.setenv(dbt_vars.DBT_VARS_ENV, "{}")  # restored after the test
     write_mapping(tmp_path, "vars:\n  mrr_month_membership: any_overlap\n  segment_smb_max_employees: 20\n")
@@ -188,7 +188,8 @@ def test_the_vars_block_and_var_options(tmp_path, monkeypatch):
 def test_var_options_are_recorded_and_pinned_for_dbt(tmp_path, monkeypatch, capsys):
     from types import SimpleNamespace
 
-    from dagster_project import cli, dbt_vars
+    from dagster_project import cli
+    from dagster_project.transform import dbt_vars
 
     monkeypatch.setenv(dbt_vars.DBT_VARS_ENV, "{}")  # restored after the test
     write_mapping(tmp_path, "vars:\n  mrr_month_membership: any_overlap\n  reporting_currency: eur\n")

@@ -11,9 +11,9 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from dagster_project.dbt_vars import dbt_cli_args
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import WAREHOUSE_POOL
+from dagster_project.transform.dbt_vars import dbt_cli_args
 from dagster_project.transform.project import dbt_manifest, dbt_project
 
 # The lineage view's groups, source → staging → domain: every staging model is `staging`; an
