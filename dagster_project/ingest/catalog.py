@@ -78,6 +78,10 @@ def _not_future(*fields: str) -> tuple[RowRule, ...]:
     return tuple(RowRule(field, "not_future") for field in fields)
 
 
+# The Stripe Dashboard writes a customer's metadata as one column per key, `<key> (metadata)`.
+STRIPE_CRM_METADATA_COLUMN = "hubspot_company_id (metadata)"
+
+
 def _stage_date_columns() -> tuple[str, ...]:
     entered = tuple(f'Date entered "{stage} (Lifecycle Stage Pipeline)"' for stage in HUBSPOT_STAGES)
     legacy = tuple(f"Became a {stage} Date" for stage in HUBSPOT_STAGES)
@@ -219,6 +223,80 @@ RAW_TABLES: tuple[RawTable, ...] = (
         required=("id", "customer", "status"),
         rules=(*_present("id", "customer", "status"), RowRule("created", "unix_not_future")),
         description="Stripe invoice objects with their line items.",
+    ),
+    # Stripe Dashboard CSV exports (Customers / Subscriptions / Invoices → Export), English headers.
+    # Money is in major units ("29.00"), times are UTC text ("2024-03-01 09:14"). Staging reads them
+    # into the same models as the API objects (source_shape = 'dashboard_csv').
+    RawTable(
+        name="stripe_dashboard_customers",
+        folder="billing",
+        patterns=("*customers*.csv", "*customers*.csv.gz"),
+        fmt="csv",
+        required=("id", "Created (UTC)"),
+        known=("Email", "Name", "Description", "Currency", "Delinquent", STRIPE_CRM_METADATA_COLUMN),
+        rules=(*_present("id"), RowRule("Created (UTC)", "not_future")),
+        description="Stripe customers from the Dashboard's CSV export (metadata as `<key> (metadata)` columns).",
+    ),
+    RawTable(
+        name="stripe_dashboard_subscriptions",
+        folder="billing",
+        patterns=("*subscriptions*.csv", "*subscriptions*.csv.gz"),
+        fmt="csv",
+        required=("id", "Customer ID", "Status", "Created (UTC)"),
+        known=(
+            "Customer Name",
+            "Customer Email",
+            "Plan",
+            "Product",
+            "Quantity",
+            "Interval",
+            "Interval Count",
+            "Amount",
+            "Currency",
+            "Start (UTC)",
+            "Start Date (UTC)",
+            "Current Period Start (UTC)",
+            "Current Period End (UTC)",
+            "Trial Start (UTC)",
+            "Trial End (UTC)",
+            "Canceled At (UTC)",
+            "Cancel At Period End",
+            "Ended At (UTC)",
+            "Cancellation Reason",
+        ),
+        rules=(*_present("id", "Customer ID"), RowRule("Created (UTC)", "not_future")),
+        description="Stripe subscriptions from the Dashboard's CSV export (one row per subscription).",
+    ),
+    RawTable(
+        name="stripe_dashboard_invoices",
+        folder="billing",
+        patterns=("*invoices*.csv", "*invoices*.csv.gz"),
+        fmt="csv",
+        required=("id", "Customer", "Status", "Amount Due"),
+        known=(
+            "Customer Name",
+            "Customer Email",
+            "Subscription",
+            "Currency",
+            "Amount Paid",
+            "Amount Remaining",
+            "Subtotal",
+            "Total Discount Amount",
+            "Tax",
+            "Total",
+            "Billing Reason",
+            "Attempt Count",
+            "Number",
+            "Paid",
+            "Date (UTC)",
+            "Created (UTC)",
+            "Finalized At (UTC)",
+            "Paid At (UTC)",
+            "Minimum Line Item Period Start (UTC)",
+            "Maximum Line Item Period End (UTC)",
+        ),
+        rules=(*_present("id", "Customer", "Status"), *_not_future("Date (UTC)", "Created (UTC)")),
+        description="Stripe invoices from the Dashboard's CSV export: one row per invoice, amounts in major units.",
     ),
     RawTable(
         name="zendesk_tickets",
