@@ -362,6 +362,36 @@ RAW_TABLES: tuple[RawTable, ...] = (
         rules=(*_present("Id"), RowRule("Created at", "not_future")),
         description="Zendesk tickets from the UI CSV export (often only some columns).",
     ),
+    # Intercom's conversations CSV (Reports → a conversations report → Export CSV), English headers.
+    # Its time columns carry the workspace's time zone in the header, `Conversation started at
+    # (America/New_York)`, so they are matched by that shape in staging, not listed here.
+    RawTable(
+        name="intercom_conversations",
+        folder="support",
+        patterns=("*conversations*.csv", "*conversations*.csv.gz"),
+        fmt="csv",
+        required=("Conversation ID",),
+        known=(
+            "Current conversation state",
+            "Channel",
+            "Conversation tag",
+            "Title",
+            "Ticket type",
+            "Team currently assigned",
+            "Last teammate rating",
+            "First response time (seconds)",
+            "First response time, only within office hours (seconds)",
+            "Time to first close (seconds)",
+            "Time to first close, within office hours (seconds)",
+            "Time to close (seconds)",
+            "Time to close, within office hours (seconds)",
+            "Company ID",
+            "Company name",
+            "User email",
+        ),
+        rules=_present("Conversation ID"),
+        description="Intercom conversations from a conversations report's CSV export, one row per conversation.",
+    ),
     RawTable(
         name="nps_responses",
         folder="surveys",

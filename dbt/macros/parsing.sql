@@ -254,3 +254,27 @@
 {% macro latest_record_order() -%}
     _loaded_at desc, _source_file desc, _row_number desc
 {%- endmacro %}
+
+{#- A time column whose header names its time zone, as Intercom's CSV exports write them:
+    `Conversation started at (America/New_York)` for `label` `Conversation started at`. Every such
+    column of `relation` (one per workspace time zone seen) is read in its own zone and converted to
+    UTC; null when the relation has none. -#}
+{% macro zoned_time_column(relation, label) -%}
+    {%- set found = [] -%}
+    {%- if execute -%}
+        {%- set pattern = modules.re.escape(label) ~ ' \\((.+)\\)' -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- set match = modules.re.fullmatch(pattern, column.name) -%}
+            {%- if match -%}{%- do found.append([column.name, match.group(1)]) -%}{%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if found -%}
+    coalesce(
+        {%- for name, zone in found %}
+        timezone('UTC', timezone('{{ zone | replace("'", "''") }}', {{ parse_timestamp('"' ~ (name | replace('"', '""')) ~ '"') }})){{ "," if not loop.last }}
+        {%- endfor %}
+    )
+    {%- else -%}
+    cast(null as timestamp)
+    {%- endif -%}
+{%- endmacro %}

@@ -1,10 +1,13 @@
-"""Stripe Dashboard CSV exports (issue 13 part 3): the second billing shape, into the same marts.
+"""Second vendor formats (issue 13 part 3), loaded into the same marts: Stripe Dashboard CSV exports
+(billing) and Intercom's conversations CSV (support).
 
-The fixture ``tests/fixtures/stripe_dashboard/billing/`` holds the Dashboard's customers,
-subscriptions and invoices exports (English headers, minimal quoting, money in major units) for four
-customers; the rest of the export folder is the mini business's CRM, support, product and surveys.
-Every expected figure below is worked out by hand from those CSV rows (see the comments), never
-read back from the warehouse.
+``tests/fixtures/stripe_dashboard/billing/`` holds the Dashboard's customers, subscriptions and
+invoices exports (English headers, minimal quoting, money in major units) for four customers;
+``tests/fixtures/intercom/support/`` two exports of a conversations report (times in
+America/New_York, as the headers say). The rest of the folder is the mini business: its CRM,
+product, surveys and Zendesk tickets (so conversations and tickets meet in one mart). Every expected
+figure below is worked out by hand from those CSV rows (see the comments), never read back from the
+warehouse.
 """
 
 from __future__ import annotations
@@ -23,19 +26,23 @@ from dagster_project.quality.suites import load_suites, prepare_connection, vali
 from tests.conftest import FIXTURES, MINI_EXPORTS, query
 
 DASHBOARD_BILLING = FIXTURES / "stripe_dashboard" / "billing"
+INTERCOM_SUPPORT = FIXTURES / "intercom" / "support"
 
 
 def _exports(root: Path) -> Path:
-    """The mini business with its billing folder replaced by the Stripe Dashboard CSV exports."""
+    """The mini business, its billing folder replaced by the Stripe Dashboard CSV exports and the
+    Intercom conversations exports added to its support folder."""
     for family in ("crm", "support", "product", "surveys"):
         shutil.copytree(MINI_EXPORTS / family, root / family)
     shutil.copytree(DASHBOARD_BILLING, root / "billing")
+    for path in INTERCOM_SUPPORT.iterdir():
+        shutil.copy2(path, root / "support" / path.name)
     return root
 
 
 @pytest.fixture(scope="module")
 def dashboard_warehouse(built_warehouse, tmp_path_factory) -> Path:
-    return built_warehouse(_exports(tmp_path_factory.mktemp("dashboard") / "exports"), "stripe_dashboard")
+    return built_warehouse(_exports(tmp_path_factory.mktemp("vendors") / "exports"), "second_vendors")
 
 
 def test_dashboard_file_names_feed_their_tables():
@@ -177,3 +184,70 @@ def test_an_unreadable_recurring_amount_fails_the_raw_suite_by_row(tmp_path):
     assert [(outcome.severity, outcome.unexpected_count) for outcome in failed] == [("critical", 1)]
     assert "_recurring_amount_problem" in failed[0].name
     assert "billing/invoices.csv" in str(failed[0].examples) and "49,00" in str(failed[0].examples)
+
+
+# -- Intercom conversations (support) ------------------------------------------------------------
+def test_intercom_file_names_feed_their_table():
+    assert table_for_file("support/intercom_conversations_2024-03-15.csv").name == "intercom_conversations"
+    assert table_for_file("support/Conversations.CSV.gz").name == "intercom_conversations"
+    assert table_for_file("support/zendesk_tickets.csv").name == "zendesk_tickets_csv"
+
+
+def test_intercom_files_load_whole(dashboard_warehouse):
+    rows = query(
+        dashboard_warehouse,
+        "select source_file, status, rows_read, rows_loaded, rows_quarantined from marts.mart_load_audit "
+        "where source_file like 'support/intercom%' order by source_file",
+    )
+    assert rows == [
+        ("support/intercom_conversations_2024-03-15.csv", "loaded", 4, 4, 0),
+        ("support/intercom_conversations_2024-03-20.csv", "loaded", 1, 1, 0),
+    ]
+
+
+def test_conversations_in_the_support_mart(dashboard_warehouse):
+    rows = query(
+        dashboard_warehouse,
+        "select ticket_id, account_id, created_at, solved_at, status, channel, tags, first_reply_minutes, "
+        "first_resolution_minutes, full_resolution_minutes, csat, is_csat_good, source_shape "
+        "from marts.fct_support_tickets where ticket_id like 'intercom:%' order by ticket_id",
+    )
+    utc = [(row[0], row[2].isoformat(sep=" "), row[3] and row[3].isoformat(sep=" ")) for row in rows]
+    assert utc == [
+        # America/New_York is UTC−5 until 10 March 2024, UTC−4 after
+        ("intercom:1001", "2024-03-04 14:00:00", "2024-03-04 15:30:00"),
+        # reopened on the 15th export; the 20th's export (newer Conversation updated at) has it closed
+        ("intercom:1002", "2024-03-12 12:00:00", "2024-03-19 15:00:00"),
+        # 23:30 in New York is the next day in UTC
+        ("intercom:1003", "2024-03-16 03:30:00", "2024-03-16 04:15:00"),
+        # snoozed: not solved
+        ("intercom:1004", "2024-02-20 15:00:00", None),
+    ]
+    assert [(row[0], row[1], row[4], row[5], list(row[6])) for row in rows] == [
+        ("intercom:1001", "101", "closed", "chat", ["billing", "sso"]),  # Company ID 101 is a CRM id
+        ("intercom:1002", "102", "closed", "email", ["invoice"]),  # bob@beta.io is a contact of 102
+        ("intercom:1003", None, "closed", "chat", ["refund"]),  # ic_co_77, unknown email: unmatched
+        ("intercom:1004", "103", "snoozed", "chat", []),  # jimin@gamma.kr is a contact of 103
+    ]
+    # seconds ÷ 60; Last teammate rating 1–5, good from 4 (var csat_good_min_score)
+    assert [tuple(row[7:]) for row in rows] == [
+        (10.0, 90.0, 90.0, "5", True, "intercom_csv"),
+        (30.0, 60.0, 10260.0, "4", True, "intercom_csv"),
+        (2.0, 45.0, 45.0, "2", False, "intercom_csv"),
+        (None, None, None, None, None, "intercom_csv"),
+    ]
+
+
+def test_zendesk_tickets_are_still_there(dashboard_warehouse):
+    assert query(
+        dashboard_warehouse,
+        "select ticket_id, source_shape from marts.fct_support_tickets where ticket_id not like 'intercom:%'",
+    ) == [("9001", "api")]
+
+
+def test_unmatched_conversation_is_listed(dashboard_warehouse):
+    rows = query(
+        dashboard_warehouse,
+        "select count(*) from marts.mart_unmatched_records where record_id = 'intercom:1003'",
+    )
+    assert rows == [(1,)]
