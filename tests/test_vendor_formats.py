@@ -1,11 +1,13 @@
 """Second vendor formats (issue 13 part 3), loaded into the same marts: Stripe Dashboard CSV exports
-(billing) and Intercom's conversations CSV (support).
+(billing), Intercom's conversations CSV (support) and Typeform's responses CSV (NPS).
 
 ``tests/fixtures/stripe_dashboard/billing/`` holds the Dashboard's customers, subscriptions and
 invoices exports (English headers, minimal quoting, money in major units) for four customers;
 ``tests/fixtures/intercom/support/`` two exports of a conversations report (times in
-America/New_York, as the headers say). The rest of the folder is the mini business: its CRM,
-product, surveys and Zendesk tickets (so conversations and tickets meet in one mart). Every expected
+America/New_York, as the headers say); ``tests/fixtures/typeform/surveys/`` a Typeform download
+of an NPS form with hidden fields email and account_id. The rest of the folder is the mini
+business: its CRM, product, NPS CSV and Zendesk tickets (so each vendor meets the first one in the
+same mart). Every expected
 figure below is worked out by hand from those CSV rows (see the comments), never read back from the
 warehouse.
 """
@@ -27,16 +29,20 @@ from tests.conftest import FIXTURES, MINI_EXPORTS, query
 
 DASHBOARD_BILLING = FIXTURES / "stripe_dashboard" / "billing"
 INTERCOM_SUPPORT = FIXTURES / "intercom" / "support"
+TYPEFORM_SURVEYS = FIXTURES / "typeform" / "surveys"
 
 
 def _exports(root: Path) -> Path:
-    """The mini business, its billing folder replaced by the Stripe Dashboard CSV exports and the
-    Intercom conversations exports added to its support folder."""
+    """The mini business, its billing folder replaced by the Stripe Dashboard CSV exports, the
+    Intercom conversations exports added to its support folder and the Typeform download to its
+    surveys folder."""
     for family in ("crm", "support", "product", "surveys"):
         shutil.copytree(MINI_EXPORTS / family, root / family)
     shutil.copytree(DASHBOARD_BILLING, root / "billing")
     for path in INTERCOM_SUPPORT.iterdir():
         shutil.copy2(path, root / "support" / path.name)
+    for path in TYPEFORM_SURVEYS.iterdir():
+        shutil.copy2(path, root / "surveys" / path.name)
     return root
 
 
@@ -251,3 +257,72 @@ def test_unmatched_conversation_is_listed(dashboard_warehouse):
         "select count(*) from marts.mart_unmatched_records where record_id = 'intercom:1003'",
     )
     assert rows == [(1,)]
+
+
+# -- Typeform responses (NPS) ----------------------------------------------------------------------
+def test_typeform_file_names_feed_their_table():
+    # `typeform_nps_2024-03.csv` also matches the project's own `*nps*.csv`: Typeform's is more specific
+    assert table_for_file("surveys/typeform_nps_2024-03.csv").name == "typeform_responses"
+    assert table_for_file("surveys/Typeform-export.csv.gz").name == "typeform_responses"
+    assert table_for_file("surveys/nps_responses.csv").name == "nps_responses"
+
+
+def test_typeform_responses_in_the_nps_fact(dashboard_warehouse):
+    rows = query(
+        dashboard_warehouse,
+        "select response_id, account_id, respondent, responded_at, score, nps_category, is_latest_in_month "
+        "from marts.fct_nps_responses where response_id like 'typeform:%' order by responded_at",
+    )
+    assert [(row[0], row[1], row[2], row[3].isoformat(sep=" "), row[4], row[5], row[6]) for row in rows] == [
+        # hidden field account_id 101; an earlier answer than alice's own-CSV one of 20 March
+        (
+            "typeform:k3h9x0a1b2c3d4e5f6a7b8c9d0e1f2a3",
+            "101",
+            "alice@acme.com",
+            "2024-03-05 14:02:11",
+            10,
+            "promoter",
+            False,
+        ),
+        # no account_id: Bob@Beta.io is a CRM contact of 102; bob answers again on 7 March (own CSV)
+        (
+            "typeform:m7q2w4e6r8t0y1u3i5o7p9a2s4d6f8g0",
+            "102",
+            "bob@beta.io",
+            "2024-03-06 09:00:00",
+            6,
+            "detractor",
+            False,
+        ),
+        # no email: a respondent of its own
+        (
+            "typeform:p0o9i8u7y6t5r4e3w2q1a2s3d4f5g6h7",
+            "103",
+            "response:typeform:p0o9i8u7y6t5r4e3w2q1a2s3d4f5g6h7",
+            "2024-03-07 10:16:30",
+            8,
+            "passive",
+            True,
+        ),
+        (
+            "typeform:q5w6e7r8t9y0u1i2o3p4a5s6d7f8g9h0",
+            None,
+            "unknown@nowhere.example",
+            "2024-03-08 16:21:05",
+            9,
+            "promoter",
+            True,
+        ),
+        # the partial response (no Submit Date) is not an NPS answer
+    ]
+
+
+def test_nps_of_march_counts_both_tools(dashboard_warehouse):
+    rows = query(
+        dashboard_warehouse,
+        "select responses, promoters, passives, detractors, nps, average_score from marts.mart_nps "
+        "where month = '2024-03-01' and dimension = 'overall'",
+    )
+    # latest answer per respondent in March: alice 6 (own CSV, 20 Mar), bob 10 (own CSV, 7 Mar),
+    # the Typeform respondent without email 8, unknown@nowhere.example 9
+    assert rows == [(4, 2, 1, 1, pytest.approx(25.0), pytest.approx(8.25))]

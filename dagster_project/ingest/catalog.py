@@ -406,6 +406,19 @@ RAW_TABLES: tuple[RawTable, ...] = (
         ),
         description="Survey responses (NPS and other types), one row per response.",
     ),
+    # Typeform's responses CSV (Results → Responses → Download → CSV), English headers: `#` is the
+    # response token, one column per question (its header is the question's text: staging finds the
+    # NPS question by dbt var typeform_nps_question), one per hidden field, then the dates.
+    RawTable(
+        name="typeform_responses",
+        folder="surveys",
+        patterns=("*typeform*.csv", "*typeform*.csv.gz"),
+        fmt="csv",
+        required=("#", "Submit Date (UTC)"),
+        known=("Response Type", "Start Date (UTC)", "Network ID", "Tags", "email", "account_id"),
+        rules=(*_present("#"), RowRule("Submit Date (UTC)", "not_future")),
+        description="Typeform responses from the results CSV download, one row per response.",
+    ),
     RawTable(
         name="product_events",
         folder="product",
@@ -418,7 +431,8 @@ RAW_TABLES: tuple[RawTable, ...] = (
 )
 
 # Ticket metrics files also match the plain tickets pattern; the more specific table wins.
-_MORE_SPECIFIC = {"zendesk_tickets": ("zendesk_ticket_metrics",)}
+# A Typeform download named `typeform_nps.csv` is Typeform's, not the project's own NPS format.
+_MORE_SPECIFIC = {"zendesk_tickets": ("zendesk_ticket_metrics",), "nps_responses": ("typeform_responses",)}
 
 
 def table(name: str) -> RawTable:

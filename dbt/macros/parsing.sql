@@ -278,3 +278,20 @@
     cast(null as timestamp)
     {%- endif -%}
 {%- endmacro %}
+
+{#- The first column of `relation` whose header the regular expression `pattern` finds (Python
+    `re.search`): quoted, or a typed null when none does (Typeform names a question's column by its
+    text). -#}
+{% macro column_matching(relation, pattern) -%}
+    {%- set found = [] -%}
+    {%- if execute -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- if not found and modules.re.search(pattern, column.name) -%}{%- do found.append(column.name) -%}{%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if found -%}
+        "{{ found[0] | replace('"', '""') }}"
+    {%- else -%}
+        cast(null as varchar)
+    {%- endif -%}
+{%- endmacro %}
