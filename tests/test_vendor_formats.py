@@ -192,6 +192,31 @@ def test_an_unreadable_recurring_amount_fails_the_raw_suite_by_row(tmp_path):
     assert "billing/invoices.csv" in str(failed[0].examples) and "49,00" in str(failed[0].examples)
 
 
+def test_an_invoice_without_a_service_period_is_named_by_the_raw_suite(tmp_path):
+    """The older export has no line item periods: without its subscription's Interval the annual
+    invoice's period is unknown, and the suite's critical `_recurring_period_problem` names it."""
+    exports = tmp_path / "exports"
+    (exports / "billing").mkdir(parents=True)
+    shutil.copy2(DASHBOARD_BILLING / "invoices_2024-02_export.csv", exports / "billing")
+    with duckdb.connect(str(tmp_path / "loaded.duckdb")) as con:
+        loader = Loader(con, exports)
+        for name, files in discover(exports).items():
+            loader.load_table(table(name), files)
+        prepare_connection(con)
+        (suite,) = [suite for suite in load_suites(kind="raw") if suite.target[-1] == "stripe_dashboard_invoices"]
+        rows = con.execute(
+            f"select _source_file, _row_number, _recurring_period_problem from ({suite.query})"
+        ).fetchall()
+    assert rows == [
+        (
+            "billing/invoices_2024-02_export.csv",
+            1,
+            "no Maximum Line Item Period End (UTC), and subscription sub_D2 has no Interval in the subscriptions "
+            "export: the service period is unknown",
+        )
+    ]
+
+
 # -- Intercom conversations (support) ------------------------------------------------------------
 def test_intercom_file_names_feed_their_table():
     assert table_for_file("support/intercom_conversations_2024-03-15.csv").name == "intercom_conversations"
