@@ -38,7 +38,7 @@ from dagster_project.quality.suites import (
     validate_new_files,
 )
 from dagster_project.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR
-from tests.conftest import MINI_EXPORTS
+from tests.conftest import FIXTURES, MINI_EXPORTS
 
 SUITES = load_suites()
 ROW_KEY = "_fixture_row"
@@ -81,12 +81,18 @@ def test_currency_expectations_follow_the_currency_seed():
 # -- clean and dirty fixtures for every expectation -------------------------------------------
 @pytest.fixture(scope="module")
 def raw_warehouse(generated_exports, tmp_path_factory) -> Path:
-    """The generated business loaded by the ingest loader (no dbt needed for raw suites)."""
+    """The generated business loaded by the ingest loader (no dbt needed for raw suites), plus the
+    export shapes the generator does not write (the Stripe Dashboard, Intercom and Typeform CSV fixtures)."""
     path = tmp_path_factory.mktemp("raw_suites") / "loaded.duckdb"
     with duckdb.connect(str(path)) as con:
         loader = Loader(con, generated_exports)
         for name, files in discover(generated_exports).items():
             loader.load_table(table(name), files)
+        for extra in (FIXTURES / "stripe_dashboard", FIXTURES / "intercom", FIXTURES / "typeform"):
+            loader = Loader(con, extra)
+            for name, files in discover(extra).items():
+                if files:  # an empty list would take the generated business's rows of that table out
+                    loader.load_table(table(name), files)
     return path
 
 

@@ -78,6 +78,10 @@ def _not_future(*fields: str) -> tuple[RowRule, ...]:
     return tuple(RowRule(field, "not_future") for field in fields)
 
 
+# The Stripe Dashboard writes a customer's metadata as one column per key, `<key> (metadata)`.
+STRIPE_CRM_METADATA_COLUMN = "hubspot_company_id (metadata)"
+
+
 def _stage_date_columns() -> tuple[str, ...]:
     entered = tuple(f'Date entered "{stage} (Lifecycle Stage Pipeline)"' for stage in HUBSPOT_STAGES)
     legacy = tuple(f"Became a {stage} Date" for stage in HUBSPOT_STAGES)
@@ -224,6 +228,80 @@ RAW_TABLES: tuple[RawTable, ...] = (
         rules=(*_present("id", "customer", "status"), RowRule("created", "unix_not_future")),
         description="Stripe invoice objects with their line items.",
     ),
+    # Stripe Dashboard CSV exports (Customers / Subscriptions / Invoices → Export), English headers.
+    # Money is in major units ("29.00"), times are UTC text ("2024-03-01 09:14"). Staging reads them
+    # into the same models as the API objects (source_shape = 'dashboard_csv').
+    RawTable(
+        name="stripe_dashboard_customers",
+        folder="billing",
+        patterns=("*customers*.csv", "*customers*.csv.gz"),
+        fmt="csv",
+        required=("id", "Created (UTC)"),
+        known=("Email", "Name", "Description", "Currency", "Delinquent", STRIPE_CRM_METADATA_COLUMN),
+        rules=(*_present("id"), RowRule("Created (UTC)", "not_future")),
+        description="Stripe customers from the Dashboard's CSV export (metadata as `<key> (metadata)` columns).",
+    ),
+    RawTable(
+        name="stripe_dashboard_subscriptions",
+        folder="billing",
+        patterns=("*subscriptions*.csv", "*subscriptions*.csv.gz"),
+        fmt="csv",
+        required=("id", "Customer ID", "Status", "Created (UTC)"),
+        known=(
+            "Customer Name",
+            "Customer Email",
+            "Plan",
+            "Product",
+            "Quantity",
+            "Interval",
+            "Interval Count",
+            "Amount",
+            "Currency",
+            "Start (UTC)",
+            "Start Date (UTC)",
+            "Current Period Start (UTC)",
+            "Current Period End (UTC)",
+            "Trial Start (UTC)",
+            "Trial End (UTC)",
+            "Canceled At (UTC)",
+            "Cancel At Period End",
+            "Ended At (UTC)",
+            "Cancellation Reason",
+        ),
+        rules=(*_present("id", "Customer ID"), RowRule("Created (UTC)", "not_future")),
+        description="Stripe subscriptions from the Dashboard's CSV export (one row per subscription).",
+    ),
+    RawTable(
+        name="stripe_dashboard_invoices",
+        folder="billing",
+        patterns=("*invoices*.csv", "*invoices*.csv.gz"),
+        fmt="csv",
+        required=("id", "Customer", "Status", "Amount Due"),
+        known=(
+            "Customer Name",
+            "Customer Email",
+            "Subscription",
+            "Currency",
+            "Amount Paid",
+            "Amount Remaining",
+            "Subtotal",
+            "Total Discount Amount",
+            "Tax",
+            "Total",
+            "Billing Reason",
+            "Attempt Count",
+            "Number",
+            "Paid",
+            "Date (UTC)",
+            "Created (UTC)",
+            "Finalized At (UTC)",
+            "Paid At (UTC)",
+            "Minimum Line Item Period Start (UTC)",
+            "Maximum Line Item Period End (UTC)",
+        ),
+        rules=(*_present("id", "Customer", "Status"), *_not_future("Date (UTC)", "Created (UTC)")),
+        description="Stripe invoices from the Dashboard's CSV export: one row per invoice, amounts in major units.",
+    ),
     RawTable(
         name="zendesk_tickets",
         folder="support",
@@ -288,6 +366,36 @@ RAW_TABLES: tuple[RawTable, ...] = (
         rules=(*_present("Id"), RowRule("Created at", "not_future")),
         description="Zendesk tickets from the UI CSV export (often only some columns).",
     ),
+    # Intercom's conversations CSV (Reports → a conversations report → Export CSV), English headers.
+    # Its time columns carry the workspace's time zone in the header, `Conversation started at
+    # (America/New_York)`, so they are matched by that shape in staging, not listed here.
+    RawTable(
+        name="intercom_conversations",
+        folder="support",
+        patterns=("*conversations*.csv", "*conversations*.csv.gz"),
+        fmt="csv",
+        required=("Conversation ID",),
+        known=(
+            "Current conversation state",
+            "Channel",
+            "Conversation tag",
+            "Title",
+            "Ticket type",
+            "Team currently assigned",
+            "Last teammate rating",
+            "First response time (seconds)",
+            "First response time, only within office hours (seconds)",
+            "Time to first close (seconds)",
+            "Time to first close, within office hours (seconds)",
+            "Time to close (seconds)",
+            "Time to close, within office hours (seconds)",
+            "Company ID",
+            "Company name",
+            "User email",
+        ),
+        rules=_present("Conversation ID"),
+        description="Intercom conversations from a conversations report's CSV export, one row per conversation.",
+    ),
     RawTable(
         name="nps_responses",
         folder="surveys",
@@ -302,6 +410,19 @@ RAW_TABLES: tuple[RawTable, ...] = (
         ),
         description="Survey responses (NPS and other types), one row per response.",
     ),
+    # Typeform's responses CSV (Results → Responses → Download → CSV), English headers: `#` is the
+    # response token, one column per question (its header is the question's text: staging finds the
+    # NPS question by dbt var typeform_nps_question), one per hidden field, then the dates.
+    RawTable(
+        name="typeform_responses",
+        folder="surveys",
+        patterns=("*typeform*.csv", "*typeform*.csv.gz"),
+        fmt="csv",
+        required=("#", "Submit Date (UTC)"),
+        known=("Response Type", "Start Date (UTC)", "Network ID", "Tags", "email", "account_id"),
+        rules=(*_present("#"), RowRule("Submit Date (UTC)", "not_future")),
+        description="Typeform responses from the results CSV download, one row per response.",
+    ),
     RawTable(
         name="product_events",
         folder="product",
@@ -314,7 +435,8 @@ RAW_TABLES: tuple[RawTable, ...] = (
 )
 
 # Ticket metrics files also match the plain tickets pattern; the more specific table wins.
-_MORE_SPECIFIC = {"zendesk_tickets": ("zendesk_ticket_metrics",)}
+# A Typeform download named `typeform_nps.csv` is Typeform's, not the project's own NPS format.
+_MORE_SPECIFIC = {"zendesk_tickets": ("zendesk_ticket_metrics",), "nps_responses": ("typeform_responses",)}
 
 
 def table(name: str) -> RawTable:

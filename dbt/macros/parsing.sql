@@ -76,6 +76,19 @@
     end
 {%- endmacro %}
 
+{#- An amount in major units (`29.00`, as the Stripe Dashboard's CSV exports write money) as whole
+    minor units, by the currency's `digits` (an expression): null when it is not a plain decimal
+    number (`abc`, `29,00`, `1,234.00`) or has a fraction of a minor unit (`29.005` in USD), never
+    rounded. The raw suite stripe_dashboard_invoices fails on such amounts, naming file and row. -#}
+{% macro parse_major_units(expression, digits) -%}
+    case
+        when regexp_full_match(trim({{ expression }}), '-?[0-9]+(\.[0-9]+)?')
+            and try_cast(trim({{ expression }}) as decimal(38, 9)) * cast(power(10, {{ digits }}) as bigint)
+                = floor(try_cast(trim({{ expression }}) as decimal(38, 9)) * cast(power(10, {{ digits }}) as bigint))
+            then cast(try_cast(trim({{ expression }}) as decimal(38, 9)) * cast(power(10, {{ digits }}) as bigint) as bigint)
+    end
+{%- endmacro %}
+
 {#- A JSON array inside a JSON column, as a list of JSON values. -#}
 {% macro json_array(column, path) -%}
     {{ return(adapter.dispatch('json_array', 'journey_warehouse')(column, path)) }}
@@ -245,4 +258,45 @@
     then the latest file name, then the last row. -#}
 {% macro latest_record_order() -%}
     _loaded_at desc, _source_file desc, _row_number desc
+{%- endmacro %}
+
+{#- A time column whose header names its time zone, as Intercom's CSV exports write them:
+    `Conversation started at (America/New_York)` for `label` `Conversation started at`. Every such
+    column of `relation` (one per workspace time zone seen) is read in its own zone and converted to
+    UTC; null when the relation has none. -#}
+{% macro zoned_time_column(relation, label) -%}
+    {%- set found = [] -%}
+    {%- if execute -%}
+        {%- set pattern = modules.re.escape(label) ~ ' \\((.+)\\)' -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- set match = modules.re.fullmatch(pattern, column.name) -%}
+            {%- if match -%}{%- do found.append([column.name, match.group(1)]) -%}{%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if found -%}
+    coalesce(
+        {%- for name, zone in found %}
+        timezone('UTC', timezone('{{ zone | replace("'", "''") }}', {{ parse_timestamp('"' ~ (name | replace('"', '""')) ~ '"') }})){{ "," if not loop.last }}
+        {%- endfor %}
+    )
+    {%- else -%}
+    cast(null as timestamp)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The first column of `relation` whose header the regular expression `pattern` finds (Python
+    `re.search`): quoted, or a typed null when none does (Typeform names a question's column by its
+    text). -#}
+{% macro column_matching(relation, pattern) -%}
+    {%- set found = [] -%}
+    {%- if execute -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- if not found and modules.re.search(pattern, column.name) -%}{%- do found.append(column.name) -%}{%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if found -%}
+        "{{ found[0] | replace('"', '""') }}"
+    {%- else -%}
+        cast(null as varchar)
+    {%- endif -%}
 {%- endmacro %}

@@ -6,7 +6,7 @@ with
 
 invoice_lines as (
 
-    select * from {{ ref('stg_stripe__invoice_lines') }}
+    select * from {{ ref('int_invoice_lines') }}
 
 ),
 

@@ -1,6 +1,8 @@
 -- One row per ticket, resolved to an account: the organization's external_id (CRM company id),
 -- else the requester's email (contact match, then domain), else the organization's domain.
--- Tickets of the generic profile (tickets.csv) carry their account directly.
+-- Tickets of the generic profile (tickets.csv) carry their account directly. Intercom conversations
+-- (stg_intercom__conversations) resolve by their Company ID (when it is a CRM company id), else the
+-- user's email, as Zendesk tickets do.
 with
 
 tickets as (
@@ -97,11 +99,30 @@ generic_tickets as (
 
 ),
 
+intercom_records as (
+
+    select
+        * exclude (intercom_company_id),
+        intercom_company_id as carried_company_id,
+        requester_email as email,
+        cast(null as varchar) as record_domain
+    from {{ ref('stg_intercom__conversations') }}
+
+),
+
+intercom_resolved as (
+
+    {{ resolve_account('intercom_records') }}
+
+),
+
 final as (
 
     select * from resolved
     union all by name
     select * from generic_tickets
+    union all by name
+    select * from intercom_resolved
 
 )
 

@@ -1,5 +1,6 @@
 -- One row per survey response, resolved to an account: its account_id column (a CRM company id),
--- else the respondent's email (contact, then domain).
+-- else the respondent's email (contact, then domain). Typeform responses (stg_typeform__responses)
+-- resolve the same way, from their hidden fields.
 with
 
 responses as (
@@ -46,11 +47,29 @@ generic_resolved as (
 
 ),
 
+typeform_responses as (
+
+    select
+        *,
+        crm_company_id as carried_company_id,
+        cast(null as varchar) as record_domain
+    from {{ ref('stg_typeform__responses') }}
+
+),
+
+typeform_resolved as (
+
+    {{ resolve_account('typeform_responses') }}
+
+),
+
 final as (
 
     select * from resolved
     union all by name
     select * from generic_resolved
+    union all by name
+    select * from typeform_resolved
 
 )
 

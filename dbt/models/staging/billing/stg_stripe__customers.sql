@@ -1,9 +1,17 @@
--- One row per Stripe customer: of its versions, the latest `created`, then the latest export.
+-- One row per Stripe customer, from both shapes Stripe exports: API customer objects (JSON lines)
+-- and the Dashboard's customers CSV export (`hubspot_company_id (metadata)` carries the CRM id).
+-- Of a customer's versions, the latest `created` wins, then the latest export (macros/parsing.sql).
 with
 
 source as (
 
     {{ with_export_time(source('billing', 'stripe_customers'), 'stripe_customers') }}
+
+),
+
+dashboard_source as (
+
+    {{ with_export_time(source('billing', 'stripe_dashboard_customers'), 'stripe_dashboard_customers') }}
 
 ),
 
@@ -17,6 +25,7 @@ renamed as (
         lower({{ json_text('record', 'currency') }}) as currency,
         try_cast({{ json_text('record', 'delinquent') }} as boolean) as is_delinquent,
         nullif(trim({{ json_text('record', 'metadata.hubspot_company_id') }}), '') as crm_company_id,
+        'api' as source_shape,
         _source_file,
         _row_number,
         _loaded_at,
@@ -28,7 +37,37 @@ renamed as (
 
 ),
 
-{{ winning_versions('renamed', 'stripe_customer_id', ['version_created']) }},
+dashboard_renamed as (
+
+    select
+        nullif(trim("id"), '') as stripe_customer_id,
+        {{ normalize_email('"Email"') }} as email,
+        nullif(trim("Name"), '') as customer_name,
+        {{ parse_timestamp('"Created (UTC)"') }} as created_at,
+        lower(nullif(trim("Currency"), '')) as currency,
+        try_cast(lower(trim("Delinquent")) as boolean) as is_delinquent,
+        nullif(trim("hubspot_company_id (metadata)"), '') as crm_company_id,
+        'dashboard_csv' as source_shape,
+        _source_file,
+        _row_number,
+        _loaded_at,
+        _row_hash,
+        _file_modified_at,
+        cast(epoch({{ parse_timestamp('"Created (UTC)"') }}) as bigint) as version_created
+
+    from dashboard_source
+
+),
+
+both_shapes as (
+
+    select * from renamed
+    union all by name
+    select * from dashboard_renamed
+
+),
+
+{{ winning_versions('both_shapes', 'stripe_customer_id', ['version_created']) }},
 
 final as (
 

@@ -1,10 +1,26 @@
--- One row per Stripe invoice: of its versions, the furthest status (draft < open < paid/void/uncollectible),
--- then the latest `created`, then the latest export (macros/parsing.sql, winning_versions).
+-- One row per Stripe invoice, from both shapes Stripe exports: API invoice objects (JSON lines, with
+-- their lines) and the Dashboard's invoices CSV export (one row per invoice, money in major units,
+-- converted here to minor units by the currency's digits; no lines: stg_stripe__invoice_lines makes
+-- one recurring line of the `dashboard_*` columns). Of an invoice's versions, the furthest status
+-- (draft < open < paid/void/uncollectible), then the latest `created`, then the latest export
+-- (macros/parsing.sql, winning_versions).
 with
 
 source as (
 
     {{ with_export_time(source('billing', 'stripe_invoices'), 'stripe_invoices') }}
+
+),
+
+dashboard_source as (
+
+    {{ with_export_time(source('billing', 'stripe_dashboard_invoices'), 'stripe_dashboard_invoices') }}
+
+),
+
+currencies as (
+
+    select * from {{ ref('currencies') }}
 
 ),
 
@@ -23,6 +39,7 @@ renamed as (
         try_cast({{ json_text('record', 'attempt_count') }} as integer) as attempt_count,
         {{ from_unix_seconds(json_text('record', 'status_transitions.paid_at')) }} as paid_at,
         record -> '$.lines.data' as lines,
+        'api' as source_shape,
         _source_file,
         _row_number,
         _loaded_at,
@@ -35,7 +52,70 @@ renamed as (
 
 ),
 
-{{ winning_versions('renamed', 'stripe_invoice_id', ['version_status', 'version_created']) }},
+dashboard_typed as (
+
+    select
+        dashboard_source.*,
+        lower(nullif(trim(dashboard_source."Currency"), '')) as _currency,
+        coalesce(currencies.minor_unit_digits, 2) as _digits,
+        coalesce(
+            {{ parse_timestamp('dashboard_source."Created (UTC)"') }},
+            {{ parse_timestamp('dashboard_source."Date (UTC)"') }}
+        ) as _created_at
+    from dashboard_source
+    left join currencies
+        on lower(nullif(trim(dashboard_source."Currency"), '')) = currencies.currency
+
+),
+
+dashboard_renamed as (
+
+    select
+        nullif(trim("id"), '') as stripe_invoice_id,
+        nullif(trim("Customer"), '') as stripe_customer_id,
+        nullif(trim("Subscription"), '') as stripe_subscription_id,
+        lower(nullif(trim("Status"), '')) as status,
+        lower(nullif(trim("Billing Reason"), '')) as billing_reason,
+        _created_at as created_at,
+        _currency as currency,
+        {{ parse_major_units('"Amount Due"', '_digits') }} as amount_due_cents,
+        {{ parse_major_units('"Amount Paid"', '_digits') }} as amount_paid_cents,
+        {{ parse_number('"Attempt Count"', 'integer') }} as attempt_count,
+        {{ parse_timestamp('"Paid At (UTC)"') }} as paid_at,
+        cast(null as json) as lines,
+        -- the invoice's one recurring line, for stg_stripe__invoice_lines
+        coalesce(
+            {{ parse_major_units('"Subtotal"', '_digits') }}, {{ parse_major_units('"Amount Due"', '_digits') }}
+        ) as dashboard_line_amount_cents,
+        case
+            when {{ parse_major_units('"Subtotal"', '_digits') }} is not null
+                then coalesce({{ parse_major_units('"Total Discount Amount"', '_digits') }}, 0)
+            else 0
+        end as dashboard_line_discount_cents,
+        {{ parse_timestamp('"Minimum Line Item Period Start (UTC)"') }} as dashboard_period_start_at,
+        {{ parse_timestamp('"Maximum Line Item Period End (UTC)"') }} as dashboard_period_end_at,
+        'dashboard_csv' as source_shape,
+        _source_file,
+        _row_number,
+        _loaded_at,
+        _row_hash,
+        _file_modified_at,
+        {{ stripe_invoice_status_rank('trim("Status")') }} as version_status,
+        cast(epoch(_created_at) as bigint) as version_created
+
+    from dashboard_typed
+
+),
+
+both_shapes as (
+
+    select * from renamed
+    union all by name
+    select * from dashboard_renamed
+
+),
+
+{{ winning_versions('both_shapes', 'stripe_invoice_id', ['version_status', 'version_created']) }},
 
 final as (
 
