@@ -1,0 +1,270 @@
+"""Incremental staging (issue 14): builds over several drops equal one full build, mart for mart.
+
+A generated business's product events, Zendesk tickets (API and CSV) and ticket metrics are split
+into three drops, copied into one exports folder a drop at a time, with a build after each; the
+second drop's build is killed (SIGKILL) once dbt has committed the incremental events model, and
+built again. The last drop also holds new versions of tickets of the first drop (one newer, which
+must win; one older, which must lose). After the third drop every mart (and the three incremental
+staging tables) must equal a build of the final folder from scratch, value for value; then one
+file's content is replaced and another file removed, and the incremental build must again equal a
+full build of that folder. Files keep their modification times (``shutil.copy2``), which decide
+version ties, so the two folders are the same exports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.ingest.loader import KILL_HOOK
+from tests.conftest import REPO_ROOT, build
+from tests.test_crash_safety import _kill_when, _release_the_killed_run
+
+pytestmark = pytest.mark.slow
+
+ACCOUNTS = 150
+SEED = 29
+INCREMENTAL_MODELS = ("stg_product__events", "stg_zendesk__tickets", "stg_zendesk__ticket_metrics")
+# Split into drops: (relative path in the generated folder, kind).
+SPLIT_FILES = {
+    "support/zendesk_tickets.jsonl": "jsonl",
+    "support/zendesk_ticket_metrics.jsonl": "jsonl",
+    "support/zendesk_tickets_export.csv": "csv",
+}
+KILL_MARKER = "OK created sql incremental model staging.stg_product__events"
+RUN_SPECIFIC_COLUMNS = {"loaded_at", "_loaded_at"}  # when a file was loaded differs between any two builds
+
+
+def _write_lines(path: Path, lines: list[str], mtime: float) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(line if line.endswith("\n") else line + "\n" for line in lines), encoding="utf-8")
+    os.utime(path, (mtime, mtime))
+
+
+def _thirds(items: list) -> list[list]:
+    size = -(-len(items) // 3)
+    return [items[index * size : (index + 1) * size] for index in range(3)]
+
+
+def _ticket_updates(first_drop_tickets: list[str]) -> list[str]:
+    """A later export of two first-drop tickets: one newer version (wins), one older (loses)."""
+    newer, older = (json.loads(line) for line in first_drop_tickets[:2])
+    newer_time = datetime.fromisoformat(newer["updated_at"].replace("Z", "+00:00")) + timedelta(minutes=1)
+    newer.update(status="closed", subject="newer version", updated_at=newer_time.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    older_time = datetime.fromisoformat(older["updated_at"].replace("Z", "+00:00")) - timedelta(days=1)
+    older.update(status="new", subject="older version", updated_at=older_time.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return [json.dumps(newer), json.dumps(older)]
+
+
+@pytest.fixture(scope="module")
+def drops(tmp_path_factory) -> list[Path]:
+    """Three folders, each a drop to copy into the exports folder in turn."""
+    from journey_generator import generate
+
+    root = tmp_path_factory.mktemp("incremental")
+    generated = root / "generated"
+    generate(accounts=ACCOUNTS, seed=SEED, out=generated)
+    # One modification time for every file (the export time, which breaks version ties), an hour
+    # later for the ticket updates: a later export.
+    stamp = (generated / "support/zendesk_tickets.jsonl").stat().st_mtime
+    folders = [root / f"drop_{index}" for index in range(3)]
+    events = sorted(path.relative_to(generated).as_posix() for path in (generated / "product").glob("*.jsonl"))
+    assert len(events) >= 6, "the generated business has too few months of events to split"
+    for path in sorted(generated.rglob("*")):
+        relative = path.relative_to(generated).as_posix()
+        if path.is_file() and relative not in SPLIT_FILES and relative not in events:
+            target = folders[0] / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+            os.utime(target, (stamp, stamp))
+    for drop, names in zip(folders, _thirds(events), strict=True):
+        for relative in names:
+            _write_lines(drop / relative, (generated / relative).read_text(encoding="utf-8").splitlines(), stamp)
+    for relative, kind in SPLIT_FILES.items():
+        lines = (generated / relative).read_text(encoding="utf-8").splitlines()
+        header, body = (lines[:1], lines[1:]) if kind == "csv" else ([], lines)
+        stem, suffix = relative.rsplit(".", 1)
+        for index, (drop, part) in enumerate(zip(folders, _thirds(body), strict=True)):
+            _write_lines(drop / f"{stem}_part{index + 1}.{suffix}", header + part, stamp)
+    first_tickets = _thirds((generated / "support/zendesk_tickets.jsonl").read_text(encoding="utf-8").splitlines())[0]
+    updates = folders[2] / "support/zendesk_tickets_updates.jsonl"
+    _write_lines(updates, _ticket_updates(first_tickets), stamp + 3600)
+    return folders
+
+
+def _start_build(exports: Path, warehouse: Path, dagster_home: Path) -> subprocess.Popen:
+    """``journey build`` in a process group of its own (so dbt dies with it), output piped for ``_kill_when``."""
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
+    env.pop(KILL_HOOK, None)
+    command = [sys.executable, "-m", "dagster_project.cli", "build", "--exports", str(exports)]
+    return subprocess.Popen(
+        [*command, "--warehouse", str(warehouse), "--log-level", "INFO"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _add(drop: Path, exports: Path) -> None:
+    shutil.copytree(drop, exports, dirs_exist_ok=True, copy_function=shutil.copy2)
+
+
+def _contents(warehouse: Path) -> dict[str, list[tuple]]:
+    """Every mart and every incremental staging table, rows sorted; a removed file's audit row aside
+    (an incremental build records that it took the file's rows out, a build from scratch never saw it)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        names = [
+            ("marts", row[0])
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' "
+                "and table_type = 'BASE TABLE' order by 1"
+            ).fetchall()
+        ] + [("staging", model) for model in INCREMENTAL_MODELS]
+        contents = {}
+        for schema, name in names:
+            columns = [
+                row[0]
+                for row in con.execute(
+                    "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+                    "order by ordinal_position",
+                    [schema, name],
+                ).fetchall()
+                if row[0] not in RUN_SPECIFIC_COLUMNS
+            ]
+            select = ", ".join('"' + column + '"' for column in columns)
+            where = " where status <> 'removed'" if name == "mart_load_audit" else ""
+            rows = con.execute(f"select {select} from {schema}.{name}{where}").fetchall()
+            contents[f"{schema}.{name}"] = sorted(rows, key=repr)
+        return contents
+
+
+def _assert_same(incremental: Path, full: Path) -> None:
+    got, expected = _contents(incremental), _contents(full)
+    assert sorted(got) == sorted(expected)
+    for name, rows in expected.items():
+        assert rows, f"{name} is empty in the full build: the comparison would prove nothing"
+        assert got[name] == rows, f"{name} differs from a full build of the same folder"
+
+
+def _built(exports: Path, warehouse: Path) -> None:
+    result = build(exports, warehouse)
+    assert result.success, f"{result.failed_steps} {result.failed_checks}"
+
+
+def _files_read(warehouse: Path, model: str) -> set[str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(f"select source_file from staging.{model}__files_read where table_name is not null")
+        return {row[0] for row in rows.fetchall()}
+
+
+# One row per model that a pure append must not touch (id column, column marked, which row): an
+# event of the first file, and an API ticket of the second drop that no CSV file of the folder holds.
+SENTINELS = {
+    "stg_product__events": (
+        "event_id",
+        "page_path",
+        "_source_file = (select min(_source_file) from staging.stg_product__events)",
+    ),
+    "stg_zendesk__tickets": (
+        "ticket_id",
+        "subject",
+        "_source_file = 'support/zendesk_tickets_part2.jsonl' and source_shape = 'api' "
+        'and ticket_id not in (select trim("Id") '
+        "from read_csv('{exports}/support/*tickets*.csv', all_varchar = true))",
+    ),
+}
+
+
+def _mark_untouched_rows(warehouse: Path, exports: Path) -> dict[str, tuple]:
+    """Mark one row per model by hand (``SENTINELS``); returns (id, original value) per model.
+
+    A model that only appends (or replaces the ids of new files) keeps the mark; a full rebuild drops it.
+    """
+    marked = {}
+    with duckdb.connect(str(warehouse)) as con:
+        for model, (id_column, column, which) in SENTINELS.items():
+            where = which.format(exports=exports)
+            query = f"select {id_column}, {column} from staging.{model} where {where} order by 1 limit 1"
+            row = con.execute(query).fetchone()
+            assert row is not None
+            con.execute(f"update staging.{model} set {column} = 'untouched' where {id_column} = ?", [row[0]])
+            marked[model] = row
+    return marked
+
+
+def _marks_left(warehouse: Path, marked: dict[str, tuple], restore: bool) -> dict[str, bool]:
+    """Which models still hold their mark (and, with ``restore``, put the original value back)."""
+    left = {}
+    with duckdb.connect(str(warehouse)) as con:
+        for model, (id_value, original) in marked.items():
+            id_column, column, _ = SENTINELS[model]
+            value = con.execute(f"select {column} from staging.{model} where {id_column} = ?", [id_value]).fetchone()
+            left[model] = value is not None and value[0] == "untouched"
+            if restore and left[model]:
+                con.execute(f"update staging.{model} set {column} = ? where {id_column} = ?", [original, id_value])
+    return left
+
+
+def test_builds_over_three_drops_with_a_crash_and_a_replaced_and_removed_file_equal_full_builds(drops, tmp_path):
+    exports = tmp_path / "exports"
+    warehouse = tmp_path / "incremental" / "journey.duckdb"
+    dagster_home = tmp_path / "dagster_home"
+
+    _add(drops[0], exports)
+    _built(exports, warehouse)
+    first = _files_read(warehouse, "stg_product__events")
+    assert first == {path.relative_to(drops[0]).as_posix() for path in (drops[0] / "product").glob("*.jsonl")}
+
+    # Drop 2: killed once the incremental events model is committed, then built again.
+    _add(drops[1], exports)
+    process = _start_build(exports, warehouse, dagster_home)
+    lines = _kill_when(process, KILL_MARKER)
+    assert process.returncode == -signal.SIGKILL, "".join(lines[-30:])
+    assert any(KILL_MARKER in line for line in lines), "".join(lines[-50:])
+    _release_the_killed_run(dagster_home)
+    _built(exports, warehouse)
+
+    # Drop 3 (with newer and older versions of first-drop tickets): equal to a build from scratch.
+    _add(drops[2], exports)
+    marked = _mark_untouched_rows(warehouse, exports)
+    _built(exports, warehouse)
+    assert _marks_left(warehouse, marked, restore=True) == dict.fromkeys(SENTINELS, True), "not incremental"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        subjects = {row[0] for row in con.execute("select subject from staging.stg_zendesk__tickets").fetchall()}
+    assert "newer version" in subjects and "older version" not in subjects
+    full_exports = tmp_path / "full_exports"
+    for drop in drops:
+        _add(drop, full_exports)
+    full = tmp_path / "full" / "journey.duckdb"
+    _built(full_exports, full)
+    _assert_same(warehouse, full)
+
+    # A file whose content is replaced and a file removed: the models rebuild in full, same marts.
+    replaced = exports / "support/zendesk_tickets_part2.jsonl"
+    lines = replaced.read_text(encoding="utf-8").splitlines()
+    changed = json.loads(lines[0])
+    changed["subject"] = "replaced content"
+    _write_lines(replaced, [json.dumps(changed), *lines[1:-3]], replaced.stat().st_mtime)
+    removed = sorted((drops[1] / "product").glob("*.jsonl"))[0].relative_to(drops[1])
+    (exports / removed).unlink()
+    marked = _mark_untouched_rows(warehouse, exports)
+    _built(exports, warehouse)
+    assert _marks_left(warehouse, marked, restore=False) == dict.fromkeys(SENTINELS, False), "not rebuilt in full"
+    assert removed.as_posix() not in _files_read(warehouse, "stg_product__events")
+    shutil.rmtree(full_exports)
+    shutil.copytree(exports, full_exports, copy_function=shutil.copy2)
+    full_again = tmp_path / "full_again" / "journey.duckdb"
+    _built(full_exports, full_again)
+    _assert_same(warehouse, full_again)
