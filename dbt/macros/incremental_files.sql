@@ -5,11 +5,12 @@
     append happened to its sources. What the model has seen is kept in `<schema>.<model>__files_read`
     (one table per model: models built in parallel never write the same table): one row per ledger
     entry (raw._ingest_files, status `loaded`) it has read (table, path, content hash, load time)
-    and one marker row (table_name null) with the hash of the model's definition. The rule, checked in the model's pre-hook, inside the model's own transaction:
+    and one marker row (table_name null) with the hash of the model's definition. The rule, checked
+    in the model's pre-hook, inside the model's own transaction:
 
       - the model does not exist, or `--full-refresh`: full build (dbt's own rule);
       - no marker row (built before this rule existed), a different definition (the model's SQL,
-        a macro it calls, directly or not, or a dbt var they read changed), or any file it has seen
+        a macro of the project, or a dbt var they read changed), or any file it has seen
         that the ledger no longer lists as loaded with the same hash and load time (the file was
         removed, replaced by new content, or loaded again, e.g. a duplicate row's copy loaded after
         its original went): everything the model holds and has seen is forgotten, so the model
@@ -23,29 +24,20 @@
     {{ this.schema }}.{{ this.identifier }}__files_read
 {%- endmacro %}
 
-{#- The hash of what defines the model's rows: its SQL, the source of every macro it calls
-    (followed through the macros they call and through adapter dispatch) and the dbt vars read. -#}
+{#- The hash of what defines the model's rows: its SQL, the source of every macro of this project
+    (any of them may be called, directly, through another or through adapter dispatch; so a change to
+    any macro rebuilds these models once) and the dbt vars those read. Sorted by macro name: the hash
+    must not depend on the order in which a parse lists things (a full and a partial parse differ). -#}
 {% macro incremental_definition_hash() -%}
-    {%- set names = [] -%}
-    {%- for macro_id in model.depends_on.macros -%}
-        {%- do names.append(macro_id.split('.')[-1]) -%}
+    {%- set sources = {} -%}
+    {%- for name, found in context.items() -%}
+        {%- if found.macro is defined and found.macro.package_name == project_name -%}
+            {%- do sources.update({name: found.macro.macro_sql}) -%}
+        {%- endif -%}
     {%- endfor -%}
     {%- set parts = [model.raw_code] -%}
-    {%- set seen = [] -%}
-    {%- for position in range(1000) -%}
-        {%- if position < names | length and names[position] not in seen -%}
-            {%- set name = names[position] -%}
-            {%- do seen.append(name) -%}
-            {%- for candidate in [name, 'duckdb__' ~ name, 'default__' ~ name] -%}
-                {%- set found = context.get(candidate) -%}
-                {%- if found is not none and found.macro is defined -%}
-                    {%- do parts.append(found.macro.macro_sql) -%}
-                    {%- for macro_id in found.macro.depends_on.macros -%}
-                        {%- do names.append(macro_id.split('.')[-1]) -%}
-                    {%- endfor -%}
-                {%- endif -%}
-            {%- endfor -%}
-        {%- endif -%}
+    {%- for name in sources.keys() | sort -%}
+        {%- do parts.append(name ~ '\n' ~ sources[name]) -%}
     {%- endfor -%}
     {%- set var_names = modules.re.findall("var\(\s*['\"](\w+)['\"]", parts | join('\n')) | unique | sort -%}
     {%- for var_name in var_names -%}
@@ -92,7 +84,7 @@
         {{ return("no record of the files it has read") }}
     {%- endif -%}
     {%- if marker.rows[0][0] != incremental_definition_hash() -%}
-        {{ return("its definition changed (its SQL, a macro it uses or a var)") }}
+        {{ return("its definition changed (its SQL, a macro of the project or a var they read)") }}
     {%- endif -%}
     {%- set stale = run_query(
         "select seen.table_name, seen.source_file from " ~ state ~ " as seen "
