@@ -169,52 +169,15 @@ def _files_read(warehouse: Path, model: str) -> set[str]:
         return {row[0] for row in rows.fetchall()}
 
 
-# One row per model that a pure append must not touch (id column, column marked, which row): an
-# event of the first file, and an API ticket of the second drop that no CSV file of the folder holds.
-SENTINELS = {
-    "stg_product__events": (
-        "event_id",
-        "page_path",
-        "_source_file = (select min(_source_file) from staging.stg_product__events)",
-    ),
-    "stg_zendesk__tickets": (
-        "ticket_id",
-        "subject",
-        "_source_file = 'support/zendesk_tickets_part2.jsonl' and source_shape = 'api' "
-        'and ticket_id not in (select trim("Id") '
-        "from read_csv('{exports}/support/*tickets*.csv', all_varchar = true))",
-    ),
-}
-
-
-def _mark_untouched_rows(warehouse: Path, exports: Path) -> dict[str, tuple]:
-    """Mark one row per model by hand (``SENTINELS``); returns (id, original value) per model.
-
-    A model that only appends (or replaces the ids of new files) keeps the mark; a full rebuild drops it.
-    """
-    marked = {}
-    with duckdb.connect(str(warehouse)) as con:
-        for model, (id_column, column, which) in SENTINELS.items():
-            where = which.format(exports=exports)
-            query = f"select {id_column}, {column} from staging.{model} where {where} order by 1 limit 1"
-            row = con.execute(query).fetchone()
-            assert row is not None
-            con.execute(f"update staging.{model} set {column} = 'untouched' where {id_column} = ?", [row[0]])
-            marked[model] = row
-    return marked
-
-
-def _marks_left(warehouse: Path, marked: dict[str, tuple], restore: bool) -> dict[str, bool]:
-    """Which models still hold their mark (and, with ``restore``, put the original value back)."""
-    left = {}
-    with duckdb.connect(str(warehouse)) as con:
-        for model, (id_value, original) in marked.items():
-            id_column, column, _ = SENTINELS[model]
-            value = con.execute(f"select {column} from staging.{model} where {id_column} = ?", [id_value]).fetchone()
-            left[model] = value is not None and value[0] == "untouched"
-            if restore and left[model]:
-                con.execute(f"update staging.{model} set {column} = ? where {id_column} = ?", [original, id_value])
-    return left
+def _run_modes(warehouse: Path) -> dict[str, str]:
+    """How the last build built each incremental model: ``incremental`` (new files only) or ``full``."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {
+            model: con.execute(f"select run_mode from staging.{model}__files_read where table_name is null").fetchall()[
+                0
+            ][0]
+            for model in INCREMENTAL_MODELS
+        }
 
 
 def test_builds_over_three_drops_with_a_crash_and_a_replaced_and_removed_file_equal_full_builds(drops, tmp_path):
@@ -224,6 +187,7 @@ def test_builds_over_three_drops_with_a_crash_and_a_replaced_and_removed_file_eq
 
     _add(drops[0], exports)
     _built(exports, warehouse)
+    assert _run_modes(warehouse) == dict.fromkeys(INCREMENTAL_MODELS, "full")
     first = _files_read(warehouse, "stg_product__events")
     assert first == {path.relative_to(drops[0]).as_posix() for path in (drops[0] / "product").glob("*.jsonl")}
 
@@ -238,9 +202,8 @@ def test_builds_over_three_drops_with_a_crash_and_a_replaced_and_removed_file_eq
 
     # Drop 3 (with newer and older versions of first-drop tickets): equal to a build from scratch.
     _add(drops[2], exports)
-    marked = _mark_untouched_rows(warehouse, exports)
     _built(exports, warehouse)
-    assert _marks_left(warehouse, marked, restore=True) == dict.fromkeys(SENTINELS, True), "not incremental"
+    assert _run_modes(warehouse) == dict.fromkeys(INCREMENTAL_MODELS, "incremental")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         subjects = {row[0] for row in con.execute("select subject from staging.stg_zendesk__tickets").fetchall()}
     assert "newer version" in subjects and "older version" not in subjects
@@ -259,9 +222,12 @@ def test_builds_over_three_drops_with_a_crash_and_a_replaced_and_removed_file_eq
     _write_lines(replaced, [json.dumps(changed), *lines[1:-3]], replaced.stat().st_mtime)
     removed = sorted((drops[1] / "product").glob("*.jsonl"))[0].relative_to(drops[1])
     (exports / removed).unlink()
-    marked = _mark_untouched_rows(warehouse, exports)
     _built(exports, warehouse)
-    assert _marks_left(warehouse, marked, restore=False) == dict.fromkeys(SENTINELS, False), "not rebuilt in full"
+    assert _run_modes(warehouse) == {
+        "stg_product__events": "full",  # a file it read is gone
+        "stg_zendesk__tickets": "full",  # a file it read holds other content
+        "stg_zendesk__ticket_metrics": "incremental",  # its files did not change
+    }
     assert removed.as_posix() not in _files_read(warehouse, "stg_product__events")
     shutil.rmtree(full_exports)
     shutil.copytree(exports, full_exports, copy_function=shutil.copy2)

@@ -63,6 +63,7 @@
             ~ "definition varchar, table_name varchar, source_file varchar, file_hash varchar, loaded_at timestamp, "
             ~ "recorded_at timestamp)"
         ) -%}
+        {%- do run_query("alter table " ~ incremental_state_relation() ~ " add column if not exists run_mode varchar") -%}
         {%- if is_incremental() -%}
             {%- set reason = incremental_refresh_reason(table_names) -%}
             {%- if reason -%}
@@ -103,18 +104,25 @@
     {{ return('') }}
 {%- endmacro %}
 
-{#- Post-hooks: record the files read and the definition (same transaction as the model's rows):
-    `incremental_files_forget()` then `incremental_files_record([...])`. -#}
-{% macro incremental_files_forget() -%}
-    delete from {{ incremental_state_relation() }}
-{%- endmacro %}
-
+{#- Post-hook: record the files read and the definition (same transaction as the model's rows), and
+    on the marker row how this run built the model: `incremental` (new files only) or `full`. -#}
 {% macro incremental_files_record(table_names) -%}
+    {%- set run_mode = 'full' -%}
+    {%- if execute and is_incremental() -%}
+        {%- set marker = run_query(
+            "select count(*) from " ~ incremental_state_relation() ~ " where table_name is null"
+        ) -%}
+        {%- set run_mode = 'incremental' if marker.rows[0][0] > 0 else 'full' -%}
+    {%- endif -%}
+    {%- if execute -%}
+        {%- do run_query("delete from " ~ incremental_state_relation()) -%}
+    {%- endif -%}
     insert into {{ incremental_state_relation() }}
-    select null, table_name, source_file, file_hash, loaded_at, current_timestamp
+        (definition, table_name, source_file, file_hash, loaded_at, recorded_at, run_mode)
+    select null, table_name, source_file, file_hash, loaded_at, current_timestamp, null
     from ({{ incremental_ledger_files(table_names) }}) as ledger
     union all
-    select '{{ incremental_definition_hash() }}', null, null, null, null, current_timestamp
+    select '{{ incremental_definition_hash() }}', null, null, null, null, current_timestamp, '{{ run_mode }}'
 {%- endmacro %}
 
 {#- In the model's SQL: `_source_file in {{ incremental_new_files('raw_table') }}` keeps the rows of

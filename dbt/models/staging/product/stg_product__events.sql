@@ -6,7 +6,7 @@
     incremental_strategy='append',
     on_schema_change='sync_all_columns',
     pre_hook="{{ incremental_files_prepare(['product_events']) }}",
-    post_hook=["{{ incremental_files_forget() }}", "{{ incremental_files_record(['product_events']) }}"],
+    post_hook=["{{ incremental_files_record(['product_events']) }}"],
 ) }}
 with
 

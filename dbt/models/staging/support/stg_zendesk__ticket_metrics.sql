@@ -9,7 +9,7 @@
     unique_key='ticket_id',
     on_schema_change='sync_all_columns',
     pre_hook="{{ incremental_files_prepare(['zendesk_ticket_metrics']) }}",
-    post_hook=["{{ incremental_files_forget() }}", "{{ incremental_files_record(['zendesk_ticket_metrics']) }}"],
+    post_hook=["{{ incremental_files_record(['zendesk_ticket_metrics']) }}"],
 ) }}
 with
 {% if is_incremental() %}

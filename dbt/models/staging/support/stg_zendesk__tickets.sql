@@ -14,7 +14,6 @@
     on_schema_change='sync_all_columns',
     pre_hook="{{ incremental_files_prepare(['zendesk_tickets', 'zendesk_tickets_csv']) }}",
     post_hook=[
-        "{{ incremental_files_forget() }}",
         "{{ incremental_files_record(['zendesk_tickets', 'zendesk_tickets_csv']) }}",
     ],
 ) }}
