@@ -1,10 +1,21 @@
 -- One row per Segment-style call (track, identify, group, page), fields lifted out of the JSON.
-{{ config(materialized='table') }}
+-- Incremental by export file: a run adds the rows of the files loaded since the last one, and
+-- rebuilds in full when a file was removed or replaced (macros/incremental_files.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ incremental_files_prepare(['product_events']) }}",
+    post_hook=["{{ incremental_files_record(['product_events']) }}"],
+) }}
 with
 
 source as (
 
     select * from {{ source('product', 'product_events') }}
+    {%- if is_incremental() %}
+    where _source_file in {{ incremental_new_files('product_events') }}
+    {%- endif %}
 
 ),
 

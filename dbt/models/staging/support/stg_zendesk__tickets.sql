@@ -4,7 +4,33 @@
 -- a ticket's versions the latest `updated_at` wins, then the latest export (macros/parsing.sql).
 -- A `Solved at` before the ticket's creation or before var quality_min_plausible_date (Zendesk
 -- writes 1900-01-01 for unsolved tickets) is null here; the raw suite warns naming the rows.
+-- Incremental by export file: a run recomputes the tickets whose id is in a file loaded since the
+-- last one (from all their versions, so the same version wins as in a full build), and rebuilds in
+-- full when a file was removed or replaced (macros/incremental_files.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='ticket_id',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ incremental_files_prepare(['zendesk_tickets', 'zendesk_tickets_csv']) }}",
+    post_hook=[
+        "{{ incremental_files_record(['zendesk_tickets', 'zendesk_tickets_csv']) }}",
+    ],
+) }}
 with
+{% if is_incremental() %}
+changed_tickets as (
+
+    select {{ json_text('record', 'id') }} as ticket_id
+    from {{ source('support', 'zendesk_tickets') }}
+    where _source_file in {{ incremental_new_files('zendesk_tickets') }}
+    union
+    select trim("Id") as ticket_id
+    from {{ source('support', 'zendesk_tickets_csv') }}
+    where _source_file in {{ incremental_new_files('zendesk_tickets_csv') }}
+
+),
+{% endif %}
 
 api_source as (
 
@@ -55,6 +81,9 @@ api_tickets as (
         _file_modified_at,
         {{ parse_timestamp(json_text('record', 'updated_at')) }} as version_updated_at
     from api_source
+    {%- if is_incremental() %}
+    where {{ json_text('record', 'id') }} in (select ticket_id from changed_tickets)
+    {%- endif %}
 
 ),
 
@@ -100,6 +129,9 @@ csv_tickets as (
             as version_updated_at
     from csv_source
     where nullif(trim("Id"), '') is not null
+    {%- if is_incremental() %}
+        and trim("Id") in (select ticket_id from changed_tickets)
+    {%- endif %}
 
 ),
 
