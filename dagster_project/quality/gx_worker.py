@@ -23,11 +23,29 @@ _POOL: ProcessPoolExecutor | None = None
 logger = logging.getLogger(__name__)
 
 
-def _warm() -> None:
-    """Runs in the helper process as it starts: import GX and create the one pandas data source."""
+def _warm(build_pid: int) -> None:
+    """Runs in the helper process as it starts: let go of the build's output, watch the build, then
+    import GX and create the one pandas data source."""
+    import threading
+
+    # The helper inherits the build's stdout and stderr: a caller reading them to the end (a test, a
+    # pipe) must not wait on the helper. GX's own output is not wanted here anyway.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    threading.Thread(target=_exit_with, args=(build_pid,), daemon=True).start()
     from dagster_project.quality import suites
 
     suites._batch_definition()
+
+
+def _exit_with(parent: int) -> None:
+    """End the helper when the build process is gone, however it ended (killed, exited early)."""
+    import time
+
+    while os.getppid() == parent:  # the build's pid, given at start: it may be gone before we run
+        time.sleep(0.5)
+    os._exit(0)
 
 
 def _ready() -> bool:
@@ -52,7 +70,9 @@ def start() -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     # spawn, not fork: the builder has threads (Dagster, DuckDB) that a fork would copy mid-flight.
-    _POOL = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_warm)
+    _POOL = ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_warm, initargs=(os.getpid(),)
+    )
     _POOL.submit(_ready)  # the pool starts its process on the first submission
 
 
