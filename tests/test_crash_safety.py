@@ -23,6 +23,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -127,8 +128,21 @@ def _mart_contents(warehouse: Path) -> dict[str, list[tuple]]:
         return contents
 
 
+def _open_after_kill(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    """The warehouse, read-only, once the killed build's processes are gone: the test waits for the
+    build process only, and its dbt child may take a moment longer to be reaped and drop its lock."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return duckdb.connect(str(warehouse), read_only=True)
+        except duckdb.IOException as error:
+            if "lock" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def _assert_consistent(warehouse: Path) -> None:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with _open_after_kill(warehouse) as con:
         for raw_table in _tables(con, "raw"):
             columns = {row[0] for row in con.execute(f"describe raw.{raw_table}").fetchall()}
             if "_row_hash" not in columns:
