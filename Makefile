@@ -28,11 +28,11 @@ run: $(STAMP)
 ## test: set up, then the whole test suite
 test: $(STAMP)
 	bash scripts/ensure_chromium.sh
-	$(PY) -m pytest -q -n 2 --dist loadfile
+	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 ## test-fast: the day-to-day subset (no slow tests, one shared mini build; see README for timings)
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -n 2 --dist loadfile --fast
+	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --fast
 
 ## docs: dbt docs for analysts, one static page (dbt/target_docs/static_index.html); DOCS_SERVE=1 serves them
 docs: $(STAMP)

@@ -44,13 +44,20 @@ def _environment(**values: str) -> Iterator[None]:
 
 
 def build(exports: Path, warehouse: Path, log_level: str = "ERROR"):
-    """Build ``warehouse`` from ``exports`` through Dagster (in this process); returns the BuildResult."""
+    """Build ``warehouse`` from ``exports`` through Dagster (in this process); returns the BuildResult.
+
+    Great Expectations runs in this (test worker) process, not in the helper process a build starts
+    by default: the helper's use is to import GX (8 CPU-seconds) on the second core while Dagster
+    starts, but a test worker imports GX once and keeps it, and under ``-n 2`` there is no idle core,
+    so a helper per build only costs CPU. Builds run as subprocesses (the CLI, README and crash
+    tests) keep the default helper, and tests/test_gx_worker.py shows both give the same outcomes.
+    """
     import dagster as dg
 
     from dagster_project.build import build_warehouse
 
     with (
-        _environment(JOURNEY_EXPORTS_DIR=str(exports), JOURNEY_WAREHOUSE=str(warehouse)),
+        _environment(JOURNEY_EXPORTS_DIR=str(exports), JOURNEY_WAREHOUSE=str(warehouse), JOURNEY_GX_WORKER="0"),
         dg.DagsterInstance.ephemeral() as instance,
     ):
         return build_warehouse(exports, warehouse, log_level=log_level, instance=instance)
@@ -167,7 +174,35 @@ def pytest_addoption(parser):
     )
 
 
+# --- scheduling on two workers (`make test`: -n 2 --dist loadfile --no-loadscope-reorder) -------
+# xdist hands whole files to the workers in collection order, and by default it first reorders files
+# by their number of tests, which put the long one-test files (a fresh clone, a killed build) last,
+# while the other worker idled. The longest files (seconds per file, `--durations`, 2026-11-30) go
+# first instead; every other file keeps its place. Order only: no result depends on it.
+LONGEST_FIRST = (
+    "test_readme_commands.py",
+    "test_crash_safety.py",
+    "test_fastpath.py",
+    "test_incremental.py",
+    "test_publish_concurrency.py",
+    "test_quality_gate.py",
+    "test_cli.py",
+    "test_metrics.py",
+    "test_staging_reads.py",
+    "test_definitions_analysts.py",
+    "test_dbt_prepare.py",
+    "test_dirty_build.py",
+    "test_build.py",
+)
+
+
+def _longest_first(items) -> None:
+    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
+
+
 def pytest_collection_modifyitems(config, items):
+    _longest_first(items)
     if not config.getoption("--fast"):
         return
     kept, dropped = [], []

@@ -1,8 +1,8 @@
 """A reader and builds at the same time: the reader never errors, never waits on a build, and always
 sees one complete publication; a failed build leaves the last good publication as it was.
 
-The sequence (one module fixture, three builds of the mini fixture into one fresh warehouse):
-1. build the mini exports → publication A;
+The sequence (one module fixture, three builds of the mini fixture into one warehouse):
+1. the session's shared build of the mini exports (a copy) → publication A;
 2. a reader process starts (it keeps one connection open on A for the whole test and also reopens
    ``marts.duckdb`` and the Parquet files in a loop) while the warehouse is rebuilt from the mini
    exports plus two more CRM companies → publication B (dim_accounts has two rows more);
@@ -112,14 +112,15 @@ def publication_files(folder: Path) -> dict[str, tuple[int, int, bytes]]:
 
 
 @pytest.fixture(scope="module")
-def concurrent_run(tmp_path_factory) -> dict:
+def concurrent_run(mini_warehouse, tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("concurrent")
-    warehouse = root / "warehouse" / "journey.duckdb"
     exports = root / "exports"
     shutil.copytree(MINI_EXPORTS, exports)
 
-    first = build(exports, warehouse)
-    assert first.success, f"first build failed: {first.failed_steps} {first.failed_checks}"
+    # publication A: the session's shared build of the mini exports (a copy of its folder; the ledger
+    # names files relative to the exports folder, so the copy of the exports is the same input)
+    shutil.copytree(mini_warehouse.parent, root / "warehouse", symlinks=True)
+    warehouse = root / "warehouse" / mini_warehouse.name
     folder = warehouse.parent
     first_ids = crm_company_ids(exports)
 
