@@ -50,8 +50,11 @@ PLACEHOLDERS = {
 NOT_RUN = {
     "make test": "the whole test suite, this test among them",
     "make test-fast": "the day-to-day test subset, this fast test among them",
-    "make dev": "a server that runs until stopped; tests/test_definitions_serving.py loads its code location",
-    "DAGSTER_PORT=3001 make dev": "the same server on another port",
+    "make dev": (
+        "a server that runs until stopped: tests/test_dev_server.py starts it on a free port and stops it; "
+        "tests/test_definitions_serving.py loads its code location"
+    ),
+    "DAGSTER_PORT=3001 make dev": "the same server on another port (tests/test_dev_server.py sets DAGSTER_PORT)",
     "make lint": "a developer check (ruff, sqlfluff) that CI runs, no user output",
     "make docs": "dbt docs generate for analysts: a slow dbt compile; `journey dbt` is run",
     "make generate": "20,000 accounts by default, too big for a test; `journey generate` is run small",
