@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -28,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.test_asset_keys import GROUPS
 
 pytestmark = pytest.mark.slow  # the Dagster UI takes 30-60 s to start on a busy 2-core machine
 
@@ -72,6 +74,31 @@ def wait_until_served(url: str, make: subprocess.Popen, log: Path) -> dict:
         except OSError:
             time.sleep(1)
     pytest.fail(f"make dev did not answer {url}/server_info within {STARTUP_TIMEOUT}s; its output:\n{log.read_text()}")
+
+
+ASSET_GROUPS_QUERY = """
+{ repositoriesOrError { ... on RepositoryConnection { nodes {
+    name location { name } assetGroups { groupName } } } } }
+"""
+
+
+def served_asset_groups(url: str) -> dict[str, list[str]]:
+    """`location/repository` → the asset groups the running UI serves (GraphQL, as the UI asks)."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while True:
+        request = urllib.request.Request(
+            f"{url}/graphql",
+            data=json.dumps({"query": ASSET_GROUPS_QUERY}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            nodes = json.load(reply)["data"]["repositoriesOrError"].get("nodes") or []
+        if nodes or time.monotonic() > deadline:
+            return {
+                f"{node['location']['name']}/{node['name']}": sorted(g["groupName"] for g in node["assetGroups"])
+                for node in nodes
+            }
+        time.sleep(2)
 
 
 def ignore_sigint() -> None:
@@ -120,8 +147,13 @@ def test_make_dev_stops_on_a_signal_and_leaves_no_process(tmp_path: Path, launch
             preexec_fn=preexec,
         )
     try:
-        info = wait_until_served(f"http://127.0.0.1:{port}", make, log)
+        url = f"http://127.0.0.1:{port}"  # DAGSTER_PORT chose the port (README: `DAGSTER_PORT=3001 make dev`)
+        info = wait_until_served(url, make, log)
         assert info["dagster_webserver_version"] == info["dagster_version"]
+        # the lineage view has the twelve groups; the README's group-page links name this location
+        assert served_asset_groups(url) == {"dagster_project.definitions/__repository__": sorted(GROUPS)}
+        readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+        assert set(re.findall(r"/locations/([\w.]+)/asset-groups/", readme)) == {"dagster_project.definitions"}
         started = marked_processes(token)
         commands = " | ".join(started.values())
         # the server really runs: webserver, daemon and the project's code location
