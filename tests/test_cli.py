@@ -96,6 +96,15 @@ def test_build_help_says_what_it_writes_and_shows_defaults(capsys):
     assert re.search(r"--log-level \{DEBUG,INFO,WARNING,ERROR\} \w+", text), "--log-level has help"
 
 
+def test_every_build_option_that_takes_a_value_shows_its_default(capsys):
+    """Issue 12 item 7: `journey build --help` shows the defaults (and the variables that set them)."""
+    text = " ".join(_help(capsys, "build").split())
+    assert "(default: $JOURNEY_EXPORTS_DIR, else data/exports, else the shipped sample)" in text
+    assert "(default: $JOURNEY_WAREHOUSE, else data/warehouse/journey.duckdb)" in text
+    assert "(default: $JOURNEY_PUBLISH_DIR, else the warehouse's folder)" in text
+    assert "default: INFO" in text
+
+
 # -- progress display ----------------------------------------------------------------------------
 def test_step_keys_map_to_phases():
     assert phases_of_step("raw__stripe_invoices") == ("ingest",)
