@@ -47,12 +47,13 @@ report: $(STAMP)
 	$(VENV)/bin/journey report --warehouse $(JOURNEY_WAREHOUSE)
 
 ## dev: the Dagster UI on the project (asset graph, checks, schedules) on http://$(DAGSTER_HOST):$(DAGSTER_PORT)
-# (DAGSTER_PORT=3001 make dev for another port). `dg dev` (dagster-dg-cli) supersedes `dagster dev`.
+# (DAGSTER_PORT=3001 make dev for another port). `dg dev` (dagster-dg-cli) supersedes `dagster dev`;
+# scripts/dev_server.py runs it so that Ctrl-C or SIGTERM stops it and every process it started.
 DAGSTER_PORT ?= 3000
 DAGSTER_HOST ?= 127.0.0.1
 dev: $(STAMP)
 	mkdir -p $(DAGSTER_HOME) && cp -n dagster_project/dagster.yaml $(DAGSTER_HOME)/dagster.yaml || true
-	$(VENV)/bin/dg dev -m dagster_project.definitions --host $(DAGSTER_HOST) --port $(DAGSTER_PORT)
+	$(PY) scripts/dev_server.py --host $(DAGSTER_HOST) --port $(DAGSTER_PORT)
 
 ## lint: ruff on Python, sqlfluff (dbt templater) on SQL
 lint: $(STAMP)

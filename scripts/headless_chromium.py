@@ -175,8 +175,12 @@ def open_page(
     full_page: bool = True,
     clip_selector: str | None = None,
     before_screenshot_js: str | None = None,
+    init_js: str | None = None,
 ) -> PageReport:
-    """Load ``url``; wait until ``wait_js`` is true; evaluate ``evaluate_js``; screenshot; report."""
+    """Load ``url``; wait until ``wait_js`` is true; evaluate ``evaluate_js``; screenshot; report.
+
+    ``init_js`` runs in the page before its own scripts (e.g. to set a local-storage key the page reads).
+    """
     chromium = find_chromium()
     if chromium is None:
         raise FileNotFoundError("no Chromium found (install Debian's chromium: scripts/ensure_chromium.sh)")
@@ -195,6 +199,8 @@ def open_page(
                 "Emulation.setDeviceMetricsOverride",
                 {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
             )
+            if init_js:
+                session.send("Page.addScriptToEvaluateOnNewDocument", {"source": init_js})
             started = time.monotonic()
             session.send("Page.navigate", {"url": url})
             condition = "document.readyState === 'complete'" + (f" && ({wait_js})" if wait_js else "")

@@ -96,6 +96,15 @@ def test_build_help_says_what_it_writes_and_shows_defaults(capsys):
     assert re.search(r"--log-level \{DEBUG,INFO,WARNING,ERROR\} \w+", text), "--log-level has help"
 
 
+def test_every_build_option_that_takes_a_value_shows_its_default(capsys):
+    """Issue 12 item 7: `journey build --help` shows the defaults (and the variables that set them)."""
+    text = " ".join(_help(capsys, "build").split())
+    assert "(default: $JOURNEY_EXPORTS_DIR, else data/exports, else the shipped sample)" in text
+    assert "(default: $JOURNEY_WAREHOUSE, else data/warehouse/journey.duckdb)" in text
+    assert "(default: $JOURNEY_PUBLISH_DIR, else the warehouse's folder)" in text
+    assert "default: INFO" in text
+
+
 # -- progress display ----------------------------------------------------------------------------
 def test_step_keys_map_to_phases():
     assert phases_of_step("raw__stripe_invoices") == ("ingest",)
@@ -176,6 +185,33 @@ def test_captured_output_sends_python_and_subprocess_output_to_the_log(tmp_path,
     seen = capfd.readouterr()
     assert seen.err == "phase line\n" and seen.out == ""
     assert log.read_text().splitlines() == ["from python", "from dbt", "dbt error"]
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_the_full_log_goes_to_the_file_unless_verbose_shows_it_live(tmp_path, capfd, monkeypatch, verbose):
+    """Issue 12 item 1: dbt's and Dagster's lines go to the log file; --verbose shows them live instead."""
+    from dagster_project import build as build_module
+
+    def fake_build(exports, warehouse, **kwargs):
+        print("dagster: a log line")
+        subprocess.run(["sh", "-c", "echo '1 of 347 OK created sql table model'"], check=True)
+        print("phase line", file=kwargs["progress_stream"])
+        return build_module.BuildResult(success=True, warehouse=warehouse, exports=exports, seconds=0.0)
+
+    monkeypatch.setattr(build_module, "build_warehouse", fake_build)
+    args = SimpleNamespace(verbose=verbose, log_level=None)
+    result = cli._run_build(tmp_path / "exports", tmp_path / "journey.duckdb", args)
+    seen = capfd.readouterr()
+    shown = seen.out + seen.err
+    log = result.log_file.read_text() if result.log_file.exists() else ""
+    assert "phase line" in shown
+    if verbose:
+        assert "dagster: a log line" in shown and "1 of 347 OK" in shown
+        assert "(full log:" not in shown
+    else:
+        assert "dagster: a log line" not in shown and "1 of 347" not in shown
+        assert f"(full log: {result.log_file})" in shown
+        assert log.splitlines() == ["dagster: a log line", "1 of 347 OK created sql table model"]
 
 
 def test_only_the_newest_build_logs_are_kept(tmp_path):

@@ -50,8 +50,11 @@ PLACEHOLDERS = {
 NOT_RUN = {
     "make test": "the whole test suite, this test among them",
     "make test-fast": "the day-to-day test subset, this fast test among them",
-    "make dev": "a server that runs until stopped; tests/test_definitions_serving.py loads its code location",
-    "DAGSTER_PORT=3001 make dev": "the same server on another port",
+    "make dev": (
+        "a server that runs until stopped: tests/test_dev_server.py starts it on a free port and stops it; "
+        "tests/test_definitions_serving.py loads its code location"
+    ),
+    "DAGSTER_PORT=3001 make dev": "the same server on another port (tests/test_dev_server.py sets DAGSTER_PORT)",
     "make lint": "a developer check (ruff, sqlfluff) that CI runs, no user output",
     "make docs": "dbt docs generate for analysts: a slow dbt compile; `journey dbt` is run",
     "make generate": "20,000 accounts by default, too big for a test; `journey generate` is run small",
@@ -111,6 +114,26 @@ def test_every_readme_command_is_run_or_not_run_for_a_stated_reason():
     assert any(command.startswith((".venv/bin/journey dbt", "journey dbt")) for command in run)
     stale = sorted(set(NOT_RUN) - set(commands))
     assert stale == [], "NOT_RUN names commands the README no longer shows"
+
+
+def test_the_readme_carries_its_own_contract_and_shows_the_asset_groups():
+    """Issue 12, items 4 and 7: the README points at the repository's own docs, never at an outside
+    spec; it names the twelve asset groups, links their pages and shows the lineage screenshot."""
+    from tests.test_asset_keys import GROUPS
+
+    text = README.read_text(encoding="utf-8")
+    assert "shared/spec" not in text and "marts.md" not in text
+    assert "(docs/exports.md)" in text and "(docs/metrics.md)" in text
+    assert [group for group in GROUPS if f"`{group}`" not in text] == []
+    pages = re.findall(r"http://127\.0\.0\.1:3000/locations/dagster_project\.definitions/asset-groups/(\w+)", text)
+    assert pages and set(pages) <= set(GROUPS), pages
+    assert "http://127.0.0.1:3000/asset-groups" in text
+    image = REPO_ROOT / "docs" / "img" / "asset_graph.png"
+    assert "(docs/img/asset_graph.png)" in text
+    header = image.read_bytes()[:24]
+    width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+    assert header[:8] == b"\x89PNG\r\n\x1a\n" and width >= 1200 and height >= 800, (width, height)
+    assert image.stat().st_size < 400_000, "keep the README's screenshot small (scripts/asset_graph_screenshot.py)"
 
 
 # --- the slow test: the commands on a fresh clone ------------------------------------------------
