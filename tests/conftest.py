@@ -192,6 +192,7 @@ LONGEST_FIRST = (
     "test_definitions_analysts.py",
     "test_dbt_prepare.py",
     "test_dirty_build.py",
+    "test_dev_server.py",
     "test_build.py",
 )
 
