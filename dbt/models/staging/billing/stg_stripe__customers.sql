@@ -15,14 +15,14 @@ renamed as (
         {{ json_text('record', 'name') }} as customer_name,
         {{ from_unix_seconds(json_text('record', 'created')) }} as created_at,
         lower({{ json_text('record', 'currency') }}) as currency,
-        try_cast({{ json_text('record', 'delinquent') }} as boolean) as is_delinquent,
+        {{ try_cast(json_text('record', 'delinquent'), 'boolean') }} as is_delinquent,
         nullif(trim({{ json_text('record', 'metadata.hubspot_company_id') }}), '') as crm_company_id,
         _source_file,
         _row_number,
         _loaded_at,
         _row_hash,
         _file_modified_at,
-        try_cast({{ json_text('record', 'created') }} as bigint) as version_created
+        {{ try_cast(json_text('record', 'created'), 'bigint') }} as version_created
 
     from source
 

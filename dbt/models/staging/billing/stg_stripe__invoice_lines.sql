@@ -20,7 +20,7 @@ lines as (
         invoices.created_at as invoice_created_at,
         line
     from invoices,
-        unnest(coalesce(try_cast(invoices.lines as json[]), [])) as unnested (line)
+        {{ json_array_rows('invoices.lines', 'unnested', 'line') }}
 
 ),
 
@@ -37,20 +37,17 @@ final as (
         lower(trim({{ json_text('line', 'type') }})) as line_type,
         {{ parse_minor_units(json_text('line', 'amount')) }} as amount_cents,
         coalesce(
-            list_sum(list_transform(
-                coalesce(try_cast(line -> '$.discount_amounts' as json[]), []),
-                lambda discount: {{ parse_minor_units("discount ->> '$.amount'") }}
-            )),
+            {{ json_array_sum_minor_units('line', 'discount_amounts', 'amount') }},
             0
         ) as discount_cents,
-        try_cast({{ json_text('line', 'quantity') }} as integer) as quantity,
-        coalesce(try_cast({{ json_text('line', 'proration') }} as boolean), false) as is_proration,
+        {{ try_cast(json_text('line', 'quantity'), 'integer') }} as quantity,
+        coalesce({{ try_cast(json_text('line', 'proration'), 'boolean') }}, false) as is_proration,
         {{ parse_unix_or_text_time(json_text('line', 'period.start')) }} as period_start_at,
         {{ parse_unix_or_text_time(json_text('line', 'period.end')) }} as period_end_at,
         {{ json_text('line', 'price.id') }} as price_id,
         {{ json_text('line', 'price.product') }} as product_id,
         {{ json_text('line', 'price.recurring.interval') }} as billing_interval,
-        coalesce(try_cast({{ json_text('line', 'price.recurring.interval_count') }} as integer), 1)
+        coalesce({{ try_cast(json_text('line', 'price.recurring.interval_count'), 'integer') }}, 1)
             as billing_interval_count
     from lines
 

@@ -18,18 +18,18 @@ renamed as (
         {{ json_text('record', 'billing_reason') }} as billing_reason,
         {{ from_unix_seconds(json_text('record', 'created')) }} as created_at,
         lower({{ json_text('record', 'currency') }}) as currency,
-        try_cast({{ json_text('record', 'amount_due') }} as bigint) as amount_due_cents,
-        try_cast({{ json_text('record', 'amount_paid') }} as bigint) as amount_paid_cents,
-        try_cast({{ json_text('record', 'attempt_count') }} as integer) as attempt_count,
+        {{ try_cast(json_text('record', 'amount_due'), 'bigint') }} as amount_due_cents,
+        {{ try_cast(json_text('record', 'amount_paid'), 'bigint') }} as amount_paid_cents,
+        {{ try_cast(json_text('record', 'attempt_count'), 'integer') }} as attempt_count,
         {{ from_unix_seconds(json_text('record', 'status_transitions.paid_at')) }} as paid_at,
-        record -> '$.lines.data' as lines,
+        {{ json_get('record', 'lines.data') }} as lines,
         _source_file,
         _row_number,
         _loaded_at,
         _row_hash,
         _file_modified_at,
         {{ stripe_invoice_status_rank(json_text('record', 'status')) }} as version_status,
-        try_cast({{ json_text('record', 'created') }} as bigint) as version_created
+        {{ try_cast(json_text('record', 'created'), 'bigint') }} as version_created
 
     from source
 

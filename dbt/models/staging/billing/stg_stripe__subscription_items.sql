@@ -14,7 +14,7 @@ items as (
         subscriptions.stripe_customer_id,
         item
     from subscriptions,
-        unnest(coalesce(try_cast(subscriptions.items as json[]), [])) as unnested (item)
+        {{ json_array_rows('subscriptions.items', 'unnested', 'item') }}
 
 ),
 
@@ -26,12 +26,12 @@ final as (
         stripe_customer_id,
         {{ json_text('item', 'price.id') }} as price_id,
         {{ json_text('item', 'price.product') }} as product_id,
-        try_cast({{ json_text('item', 'price.unit_amount') }} as bigint) as unit_amount_cents,
+        {{ try_cast(json_text('item', 'price.unit_amount'), 'bigint') }} as unit_amount_cents,
         lower({{ json_text('item', 'price.currency') }}) as currency,
         {{ json_text('item', 'price.recurring.interval') }} as billing_interval,
-        coalesce(try_cast({{ json_text('item', 'price.recurring.interval_count') }} as integer), 1)
+        coalesce({{ try_cast(json_text('item', 'price.recurring.interval_count'), 'integer') }}, 1)
             as billing_interval_count,
-        coalesce(try_cast({{ json_text('item', 'quantity') }} as integer), 1) as quantity
+        coalesce({{ try_cast(json_text('item', 'quantity'), 'integer') }}, 1) as quantity
     from items
 
 )

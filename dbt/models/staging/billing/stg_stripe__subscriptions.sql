@@ -18,19 +18,19 @@ renamed as (
         {{ from_unix_seconds(json_text('record', 'start_date')) }} as started_at,
         {{ from_unix_seconds(json_text('record', 'trial_start')) }} as trial_started_at,
         {{ from_unix_seconds(json_text('record', 'trial_end')) }} as trial_ended_at,
-        coalesce(try_cast({{ json_text('record', 'cancel_at_period_end') }} as boolean), false)
+        coalesce({{ try_cast(json_text('record', 'cancel_at_period_end'), 'boolean') }}, false)
             as is_cancel_at_period_end,
         {{ from_unix_seconds(json_text('record', 'canceled_at')) }} as canceled_at,
         {{ from_unix_seconds(json_text('record', 'ended_at')) }} as ended_at,
         {{ json_text('record', 'cancellation_details.reason') }} as cancellation_reason,
-        record -> '$.items.data' as items,
+        {{ json_get('record', 'items.data') }} as items,
         _source_file,
         _row_number,
         _loaded_at,
         _row_hash,
         _file_modified_at,
         {{ stripe_subscription_status_rank(json_text('record', 'status')) }} as version_status,
-        try_cast({{ json_text('record', 'created') }} as bigint) as version_created
+        {{ try_cast(json_text('record', 'created'), 'bigint') }} as version_created
 
     from source
 

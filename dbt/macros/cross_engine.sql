@@ -1,0 +1,271 @@
+{#- Engine-specific SQL behind adapter.dispatch: a duckdb__ implementation (the SQL the models always
+    had, so DuckDB results do not change) and a postgres__ one (docs/scale-out.md). dbt's own
+    cross-database macros (dbt.dateadd, dbt.datediff, dbt.date_trunc, ...) are used where they exist. -#}
+
+{#- on-run-start: what an engine needs before the models run. PostgreSQL: the type name `double`
+    (the marts' contracts say `double`, DuckDB's name for double precision) and the helper
+    functions below (try_cast, timestamp parsing), in schema public. -#}
+{% macro engine_setup() -%}
+    {{ return(adapter.dispatch('engine_setup', 'journey_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__engine_setup() -%}
+    select 1
+{%- endmacro %}
+
+{% macro postgres__engine_setup() -%}
+    do $setup$
+    begin
+        if not exists (select 1 from pg_type where typname = 'double' and typnamespace = 'public'::regnamespace) then
+            create domain public.double as double precision;
+        end if;
+    end
+    $setup$;
+    {%- for name, pg_type in journey_pg_try_cast_types().items() %}
+    create or replace function public.journey_try_cast_{{ name }}(value text) returns {{ pg_type }}
+    language plpgsql immutable as $fn$
+    begin
+        return trim(value)::{{ pg_type }};
+    exception when others then
+        return null;
+    end
+    $fn$;
+    {%- endfor %}
+    create or replace function public.journey_parse_timestamp(value text) returns timestamp
+    language plpgsql immutable as $fn$
+    declare
+        v text := trim(value);
+    begin
+        if v is null or v = '' then
+            return null;
+        elsif v ~ '^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2} ?[AaPp][Mm]$' then
+            return to_timestamp(v, 'MM/DD/YYYY HH12:MI AM')::timestamp;
+        elsif v ~ '^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}$' then
+            return to_timestamp(v, 'MM/DD/YYYY HH24:MI')::timestamp;
+        elsif v ~ '^\d{1,2}/\d{1,2}/\d{4}$' then
+            return to_timestamp(v, 'MM/DD/YYYY')::timestamp;
+        elsif v ~ '^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)? ?(Z|z|[+-]\d{2}(:?\d{2})?)?$' then
+            return (v::timestamptz at time zone 'UTC');
+        end if;
+        return null;
+    exception when others then
+        return null;
+    end
+    $fn$;
+{%- endmacro %}
+
+{#- The types try_cast is used with, by the name of its Postgres helper function. -#}
+{% macro journey_pg_try_cast_types() -%}
+    {{ return({
+        'bigint': 'bigint', 'integer': 'integer', 'double': 'double precision', 'numeric': 'numeric',
+        'boolean': 'boolean', 'date': 'date', 'timestamp': 'timestamp', 'timestamptz': 'timestamptz',
+        'varchar': 'text', 'jsonb': 'jsonb'
+    }) }}
+{%- endmacro %}
+
+{#- Cast to `type`, null when the value does not convert (DuckDB's try_cast). -#}
+{% macro try_cast(expression, type) -%}
+    {{ return(adapter.dispatch('try_cast', 'journey_warehouse')(expression, type)) }}
+{%- endmacro %}
+
+{% macro default__try_cast(expression, type) -%}
+    {{ dbt.safe_cast(expression, type) }}
+{%- endmacro %}
+
+{% macro duckdb__try_cast(expression, type) -%}
+    try_cast({{ expression }} as {{ type }})
+{%- endmacro %}
+
+{% macro postgres__try_cast(expression, type) -%}
+    {%- set base = type | lower | trim -%}
+    {%- if base.startswith('decimal') or base.startswith('numeric') -%}
+        cast(public.journey_try_cast_numeric(cast({{ expression }} as text)) as {{ type | replace('decimal', 'numeric') }})
+    {%- elif base in ('double', 'double precision', 'float8') -%}
+        public.journey_try_cast_double(cast({{ expression }} as text))
+    {%- elif base in ('varchar', 'text') -%}
+        cast({{ expression }} as text)
+    {%- else -%}
+        public.journey_try_cast_{{ base }}(cast({{ expression }} as text))
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A JSON value inside a JSON column (DuckDB `->`), still JSON; `path` dotted (`lines.data`). -#}
+{% macro json_get(column, path) -%}
+    {{ return(adapter.dispatch('json_get', 'journey_warehouse')(column, path)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_get(column, path) -%}
+    {{ column }} -> '$.{{ path }}'
+{%- endmacro %}
+
+{% macro postgres__json_get(column, path) -%}
+    ({{ column }} #> '{ {{- path.split('.') | join(',') -}} }')
+{%- endmacro %}
+
+{% macro postgres__json_text(column, path) -%}
+    ({{ column }} #>> '{ {{- path.split('.') | join(',') -}} }')
+{%- endmacro %}
+
+{#- The elements of a JSON array (none when the value is not an array), as a from-item:
+    `from t, {{ json_array_rows('t.lines', 'unnested', 'line') }}` gives one row per element. -#}
+{% macro json_array_rows(expression, alias, column) -%}
+    {{ return(adapter.dispatch('json_array_rows', 'journey_warehouse')(expression, alias, column)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_array_rows(expression, alias, column) -%}
+    unnest(coalesce(try_cast({{ expression }} as json[]), [])) as {{ alias }} ({{ column }})
+{%- endmacro %}
+
+{% macro postgres__json_array_rows(expression, alias, column) -%}
+    lateral jsonb_array_elements(
+        case when jsonb_typeof({{ expression }}) = 'array' then {{ expression }} else '[]'::jsonb end
+    ) as {{ alias }} ({{ column }})
+{%- endmacro %}
+
+{#- The sum of a field of every element of a JSON array, each parsed as whole minor units
+    (macros/parsing.sql); null when the array is empty or absent. -#}
+{% macro json_array_sum_minor_units(column, path, field) -%}
+    {{ return(adapter.dispatch('json_array_sum_minor_units', 'journey_warehouse')(column, path, field)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_array_sum_minor_units(column, path, field) -%}
+    list_sum(list_transform(
+        coalesce(try_cast({{ column }} -> '$.{{ path }}' as json[]), []),
+        lambda element: {{ parse_minor_units("element ->> '$." ~ field ~ "'") }}
+    ))
+{%- endmacro %}
+
+{% macro postgres__json_array_sum_minor_units(column, path, field) -%}
+    (
+        select sum({{ parse_minor_units("element ->> '" ~ field ~ "'") }})
+        from {{ postgres__json_array_rows(json_get(column, path), 'elements', 'element') }}
+    )
+{%- endmacro %}
+
+{#- A JSON array of strings as a list, each element as `expression` makes it (`variable` names the
+    element in it): json_string_list('record', 'tags', 'tag', 'lower(trim(tag))'); empty when absent. -#}
+{% macro json_string_list(column, path, variable, expression) -%}
+    {{ return(adapter.dispatch('json_string_list', 'journey_warehouse')(column, path, variable, expression)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_string_list(column, path, variable, expression) -%}
+    list_transform(
+        coalesce(try_cast({{ column }} -> '$.{{ path }}' as varchar[]), []), lambda {{ variable }}: {{ expression }}
+    )
+{%- endmacro %}
+
+{% macro postgres__json_string_list(column, path, variable, expression) -%}
+    coalesce((
+        select array_agg({{ expression }} order by _position)
+        from jsonb_array_elements_text(
+            case when jsonb_typeof({{ json_get(column, path) }}) = 'array' then {{ json_get(column, path) }} else '[]'::jsonb end
+        ) with ordinality as _elements ({{ variable }}, _position)
+    ), array[]::text[])
+{%- endmacro %}
+
+{#- A text split on a separator into trimmed lower-case items, empty items dropped (`Tags`). -#}
+{% macro split_lower_nonempty(expression, separator) -%}
+    {{ return(adapter.dispatch('split_lower_nonempty', 'journey_warehouse')(expression, separator)) }}
+{%- endmacro %}
+
+{% macro duckdb__split_lower_nonempty(expression, separator) -%}
+    list_filter(
+        list_transform(string_split({{ expression }}, '{{ separator }}'), lambda tag: lower(trim(tag))),
+        lambda tag: tag <> ''
+    )
+{%- endmacro %}
+
+{% macro postgres__split_lower_nonempty(expression, separator) -%}
+    coalesce((
+        select array_agg(lower(trim(item)) order by position)
+        from unnest(string_to_array({{ expression }}, '{{ separator }}')) with ordinality as items (item, position)
+        where lower(trim(item)) <> ''
+    ), array[]::text[])
+{%- endmacro %}
+
+{#- The first row per group, as DuckDB's `qualify row_number() over (...) = 1`. Use both halves:
+    `select {{ first_row_distinct('p') }} cols from ... where ... {{ first_row_qualify('p', 'o') }}`
+    (DuckDB: nothing, then qualify; PostgreSQL: distinct on (p), then order by p, o). -#}
+{% macro first_row_distinct(partition_by) -%}
+    {{ return(adapter.dispatch('first_row_distinct', 'journey_warehouse')(partition_by)) }}
+{%- endmacro %}
+
+{% macro default__first_row_distinct(partition_by) -%}
+    distinct on ({{ partition_by }})
+{%- endmacro %}
+
+{% macro duckdb__first_row_distinct(partition_by) -%}{%- endmacro %}
+
+{% macro first_row_qualify(partition_by, order_by) -%}
+    {{ return(adapter.dispatch('first_row_qualify', 'journey_warehouse')(partition_by, order_by)) }}
+{%- endmacro %}
+
+{% macro default__first_row_qualify(partition_by, order_by) -%}
+    order by {{ partition_by }}, {{ order_by }}
+{%- endmacro %}
+
+{% macro duckdb__first_row_qualify(partition_by, order_by) -%}
+    qualify row_number() over (partition by {{ partition_by }} order by {{ order_by }}) = 1
+{%- endmacro %}
+
+{#- `relation.*` without some columns (DuckDB `* exclude (...)`). PostgreSQL has no exclude: the
+    columns stay in the select and a post-hook drops them from the model's table (call this only in
+    a model's final select, of a model materialized as a table). -#}
+{% macro star_exclude(relation_alias, columns) -%}
+    {{ return(adapter.dispatch('star_exclude', 'journey_warehouse')(relation_alias, columns)) }}
+{%- endmacro %}
+
+{% macro duckdb__star_exclude(relation_alias, columns) -%}
+    {{ relation_alias ~ '.' if relation_alias else '' }}* exclude ({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro default__star_exclude(relation_alias, columns) -%}
+    {%- set drops = [] -%}
+    {%- for column in columns %}{% do drops.append('drop column if exists ' ~ column) %}{% endfor -%}
+    {{ config(post_hook=['alter table {{ this }} ' ~ drops | join(', ')]) }}
+    {{- relation_alias ~ '.' if relation_alias else '' }}*
+{%- endmacro %}
+
+{#- The columns of a relation (a ref or source) but some, as a select list: exact on every engine. -#}
+{% macro columns_except(relation, columns, relation_alias=none) -%}
+    {%- if not execute -%}{{ return('*') }}{%- endif -%}
+    {%- set kept = [] -%}
+    {%- for column in adapter.get_columns_in_relation(relation) -%}
+        {%- if column.name | lower not in (columns | map('lower') | list) -%}
+            {%- do kept.append((relation_alias ~ '.' if relation_alias else '') ~ adapter.quote(column.name)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(kept | join(', ')) }}
+{%- endmacro %}
+
+{#- count(distinct x) over (partition by p): PostgreSQL has no distinct window aggregate; the two
+    dense ranks give the same count for a never-null x. -#}
+{% macro count_distinct_over(expression, partition_by) -%}
+    {{ return(adapter.dispatch('count_distinct_over', 'journey_warehouse')(expression, partition_by)) }}
+{%- endmacro %}
+
+{% macro duckdb__count_distinct_over(expression, partition_by) -%}
+    count(distinct {{ expression }}) over (partition by {{ partition_by }})
+{%- endmacro %}
+
+{% macro default__count_distinct_over(expression, partition_by) -%}
+    (
+        dense_rank() over (partition by {{ partition_by }} order by {{ expression }} asc nulls last)
+        + dense_rank() over (partition by {{ partition_by }} order by {{ expression }} desc nulls first)
+        - 1
+    )
+{%- endmacro %}
+
+{#- DuckDB's `union all by name`. Elsewhere a plain `union all`: the two selects must list the same
+    columns in the same order (a positional union; every model using this one does). -#}
+{% macro union_all_by_name() -%}
+    {{ return(adapter.dispatch('union_all_by_name', 'journey_warehouse')()) }}
+{%- endmacro %}
+
+{% macro duckdb__union_all_by_name() -%}
+    union all by name
+{%- endmacro %}
+
+{% macro default__union_all_by_name() -%}
+    union all
+{%- endmacro %}
