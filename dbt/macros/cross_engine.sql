@@ -269,3 +269,115 @@
 {% macro default__union_all_by_name() -%}
     union all
 {%- endmacro %}
+
+{#- A text split on a separator into a list (DuckDB string_split; PostgreSQL string_to_array). -#}
+{% macro split_text(expression, separator) -%}
+    {{ return(adapter.dispatch('split_text', 'journey_warehouse')(expression, separator)) }}
+{%- endmacro %}
+
+{% macro duckdb__split_text(expression, separator) -%}
+    string_split({{ expression }}, {{ separator }})
+{%- endmacro %}
+
+{% macro default__split_text(expression, separator) -%}
+    string_to_array({{ expression }}, {{ separator }})
+{%- endmacro %}
+
+{#- arg_min / arg_max (aggregates): `value` of the row with the least / greatest `order_by`, rows
+    where either is null skipped; `where` an optional extra filter (DuckDB's `filter (where ...)`). -#}
+{% macro arg_min(value, order_by, where=none) -%}
+    {{ return(adapter.dispatch('arg_extreme', 'journey_warehouse')('min', value, order_by, where)) }}
+{%- endmacro %}
+
+{% macro arg_max(value, order_by, where=none) -%}
+    {{ return(adapter.dispatch('arg_extreme', 'journey_warehouse')('max', value, order_by, where)) }}
+{%- endmacro %}
+
+{% macro duckdb__arg_extreme(kind, value, order_by, where) -%}
+    arg_{{ kind }}({{ value }}, {{ order_by }}){% if where %} filter (where {{ where }}){% endif %}
+{%- endmacro %}
+
+{% macro default__arg_extreme(kind, value, order_by, where) -%}
+    (array_agg({{ value }} order by {{ order_by }} {{ 'asc' if kind == 'min' else 'desc' }}) filter (
+        where {{ value }} is not null and {{ order_by }} is not null{% if where %} and ({{ where }}){% endif %}
+    ))[1]
+{%- endmacro %}
+
+{#- DuckDB's first(value order by ...): the first value in that order, nulls included; `where` an
+    optional filter (where ...). -#}
+{% macro first_value_ordered(value, order_by, where=none) -%}
+    {{ return(adapter.dispatch('first_value_ordered', 'journey_warehouse')(value, order_by, where)) }}
+{%- endmacro %}
+
+{% macro duckdb__first_value_ordered(value, order_by, where) -%}
+    first({{ value }} order by {{ order_by }}){% if where %}
+        filter (where {{ where }}){% endif %}
+{%- endmacro %}
+
+{% macro default__first_value_ordered(value, order_by, where) -%}
+    (array_agg({{ value }} order by {{ order_by }}){% if where %} filter (where {{ where }}){% endif %})[1]
+{%- endmacro %}
+
+{#- any_value (an aggregate; PostgreSQL before 16 has none: the least value, equally arbitrary). -#}
+{% macro any_value(value) -%}
+    {{ return(adapter.dispatch('any_value', 'journey_warehouse')(value)) }}
+{%- endmacro %}
+
+{% macro duckdb__any_value(value) -%}
+    any_value({{ value }})
+{%- endmacro %}
+
+{% macro default__any_value(value) -%}
+    min({{ value }})
+{%- endmacro %}
+
+{#- One row per month from `start` to `end` (timestamps, both included), as a from-item:
+    `from t, {{ month_series_rows('t.a', 't.b', 'months', 'month_start') }}`. -#}
+{% macro month_series_rows(start, end, alias, column) -%}
+    {{ return(adapter.dispatch('month_series_rows', 'journey_warehouse')(start, end, alias, column)) }}
+{%- endmacro %}
+
+{% macro duckdb__month_series_rows(start, end, alias, column) -%}
+    unnest(generate_series(
+            {{ start }},
+            {{ end }},
+            interval 1 month
+        )) as {{ alias }} ({{ column }})
+{%- endmacro %}
+
+{% macro default__month_series_rows(start, end, alias, column) -%}
+    generate_series({{ start }}, {{ end }}, interval '1 month') as {{ alias }} ({{ column }})
+{%- endmacro %}
+
+{#- first_value / last_value (value ignore nulls) over (window): `window` is what goes in over (...). -#}
+{% macro window_value_ignore_nulls(kind, value, window) -%}
+    {{ return(adapter.dispatch('window_value_ignore_nulls', 'journey_warehouse')(kind, value, window)) }}
+{%- endmacro %}
+
+{% macro duckdb__window_value_ignore_nulls(kind, value, window) -%}
+    {{ kind }}_value({{ value }} ignore nulls) over (
+                {{ window }}
+            )
+{%- endmacro %}
+
+{% macro default__window_value_ignore_nulls(kind, value, window) -%}
+    {%- set values_so_far = 'array_agg(' ~ value ~ ') filter (where ' ~ value ~ ' is not null) over (' ~ window ~ ')' -%}
+    {%- if kind == 'first' -%}
+        ({{ values_so_far }})[1]
+    {%- else -%}
+        ({{ values_so_far }})[cardinality({{ values_so_far }})]
+    {%- endif -%}
+{%- endmacro %}
+
+{#- round(x, digits) for a double too (PostgreSQL rounds only numeric to a number of digits). -#}
+{% macro round_to(expression, digits) -%}
+    {{ return(adapter.dispatch('round_to', 'journey_warehouse')(expression, digits)) }}
+{%- endmacro %}
+
+{% macro duckdb__round_to(expression, digits) -%}
+    round({{ expression }}, {{ digits }})
+{%- endmacro %}
+
+{% macro default__round_to(expression, digits) -%}
+    round(cast({{ expression }} as numeric), {{ digits }})
+{%- endmacro %}

@@ -29,7 +29,7 @@ users as (
 
 organizations_by_name as (
 
-    select organization_name, any_value(zendesk_organization_id) as zendesk_organization_id
+    select organization_name, {{ any_value('zendesk_organization_id') }} as zendesk_organization_id
     from organizations
     group by organization_name
     having count(*) = 1
