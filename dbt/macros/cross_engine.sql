@@ -27,7 +27,16 @@
     begin
         return trim(value)::{{ pg_type }};
     exception when others then
+        {%- if pg_type in ('integer', 'bigint') %}
+        -- as DuckDB: a decimal text ('4.0', '4.5', '1e3') rounds to the nearest whole number
+        begin
+            return round(trim(value)::numeric)::{{ pg_type }};
+        exception when others then
+            return null;
+        end;
+        {%- else %}
         return null;
+        {%- endif %}
     end
     $fn$;
     {%- endfor %}
@@ -380,4 +389,96 @@
 
 {% macro default__round_to(expression, digits) -%}
     round(cast({{ expression }} as numeric), {{ digits }})
+{%- endmacro %}
+
+{#- The column names of a relation (a ref or source), lower-case; empty while dbt parses. -#}
+{% macro relation_column_names(relation) -%}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {{ return(adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list) }}
+{%- endmacro %}
+
+{#- `* exclude (...)` of a ref or source: DuckDB's exclude; elsewhere the relation's other columns. -#}
+{% macro star_except_relation(relation, columns, relation_alias=none) -%}
+    {{ return(adapter.dispatch('star_except_relation', 'journey_warehouse')(relation, columns, relation_alias)) }}
+{%- endmacro %}
+
+{% macro duckdb__star_except_relation(relation, columns, relation_alias) -%}
+    {{ relation_alias ~ '.' if relation_alias else '' }}* exclude ({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro default__star_except_relation(relation, columns, relation_alias) -%}
+    {{ columns_except(relation, columns, relation_alias) }}
+{%- endmacro %}
+
+{#- `select * from left union all by name select * from right` of two CTEs whose columns differ
+    (a column missing on one side is null there). DuckDB matches by name itself; elsewhere the
+    columns of each side are listed (`left_columns`, `right_columns`: lists of names, e.g. a ref's
+    columns from relation_column_names plus the ones the CTE adds). -#}
+{% macro union_all_by_name_ctes(left, left_columns, right, right_columns) -%}
+    {{ return(adapter.dispatch('union_all_by_name_ctes', 'journey_warehouse')(left, left_columns, right, right_columns)) }}
+{%- endmacro %}
+
+{% macro duckdb__union_all_by_name_ctes(left, left_columns, right, right_columns) -%}
+    select * from {{ left }}
+    union all by name
+    select * from {{ right }}
+{%- endmacro %}
+
+{% macro default__union_all_by_name_ctes(left, left_columns, right, right_columns) -%}
+    {%- set names = [] -%}
+    {%- for name in left_columns + right_columns -%}
+        {%- if name not in names %}{% do names.append(name) %}{% endif -%}
+    {%- endfor -%}
+    {%- if execute and not names -%}
+        {{ exceptions.raise_compiler_error('union_all_by_name_ctes: no columns known for ' ~ left ~ ' and ' ~ right) }}
+    {%- endif -%}
+    select
+        {%- for name in names %}
+        {{ adapter.quote(name) if name in left_columns else 'null' }} as {{ adapter.quote(name) }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ left }}
+    union all
+    select
+        {%- for name in names %}
+        {{ adapter.quote(name) if name in right_columns else 'null' }} as {{ adapter.quote(name) }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ right }}
+{%- endmacro %}
+
+{#- Lists: an ordered list aggregate (DuckDB list(), PostgreSQL array_agg), an empty text list, a
+    list's length (DuckDB len(), PostgreSQL cardinality). -#}
+{% macro list_agg(value, order_by) -%}
+    {{ return(adapter.dispatch('list_agg', 'journey_warehouse')(value, order_by)) }}
+{%- endmacro %}
+
+{% macro duckdb__list_agg(value, order_by) -%}
+    list({{ value }} order by {{ order_by }})
+{%- endmacro %}
+
+{% macro default__list_agg(value, order_by) -%}
+    array_agg({{ value }} order by {{ order_by }})
+{%- endmacro %}
+
+{% macro empty_text_list() -%}
+    {{ return(adapter.dispatch('empty_text_list', 'journey_warehouse')()) }}
+{%- endmacro %}
+
+{% macro duckdb__empty_text_list() -%}
+    []
+{%- endmacro %}
+
+{% macro default__empty_text_list() -%}
+    array[]::text[]
+{%- endmacro %}
+
+{% macro list_length(expression) -%}
+    {{ return(adapter.dispatch('list_length', 'journey_warehouse')(expression)) }}
+{%- endmacro %}
+
+{% macro duckdb__list_length(expression) -%}
+    len({{ expression }})
+{%- endmacro %}
+
+{% macro default__list_length(expression) -%}
+    cardinality({{ expression }})
 {%- endmacro %}

@@ -59,9 +59,10 @@ generic_events as (
 
 final as (
 
-    select * from resolved
-    union all by name
-    select * from generic_events
+    {{ union_all_by_name_ctes(
+        'resolved', relation_column_names(ref('stg_product__events')) + ['resolved_user_id', 'account_id', 'match_method'],
+        'generic_events', relation_column_names(ref('stg_generic__events')) + ['call_type', 'resolved_user_id', 'match_method']
+    ) }}
 
 )
 

@@ -39,11 +39,11 @@ organizations_by_name as (
 records as (
 
     select
-        tickets.* exclude (
-            solved_at, reopens, replies, first_reply_minutes, first_reply_business_minutes,
-            first_resolution_minutes, first_resolution_business_minutes, full_resolution_minutes,
-            full_resolution_business_minutes, zendesk_organization_id
-        ),
+        {{ star_except_relation(ref('stg_zendesk__tickets'), [
+            'solved_at', 'reopens', 'replies', 'first_reply_minutes', 'first_reply_business_minutes',
+            'first_resolution_minutes', 'first_resolution_business_minutes', 'full_resolution_minutes',
+            'full_resolution_business_minutes', 'zendesk_organization_id'
+        ], relation_alias='tickets') }},
         coalesce(tickets.zendesk_organization_id, organizations_by_name.zendesk_organization_id)
             as zendesk_organization_id,
         -- a solve before the ticket's creation cannot be real: null (staging nulls the implausible dates)
@@ -99,9 +99,12 @@ generic_tickets as (
 
 final as (
 
-    select * from resolved
-    union all by name
-    select * from generic_tickets
+    {{ union_all_by_name_ctes(
+        'resolved',
+        relation_column_names(ref('stg_zendesk__tickets')) + ['carried_company_id', 'email', 'record_domain', 'account_id', 'match_method', 'unmatched_reason'],
+        'generic_tickets',
+        relation_column_names(ref('stg_generic__tickets')) + ['source_shape', 'email', 'carried_company_id', 'match_method']
+    ) }}
 
 )
 

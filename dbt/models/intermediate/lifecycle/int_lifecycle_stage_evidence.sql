@@ -294,7 +294,7 @@ first_intervals as (
 
     -- the account's first paid period; a still-running period of the generic profile (no end) is
     -- billed monthly, so its first interval ends a month after it starts
-    select
+    select {{ first_row_distinct('account_id') }}
         account_id,
         subscription_period_id,
         coalesce(period_end_at, {{ dbt.dateadd('month', 1, 'period_start_at') }}) as first_interval_end_at,
@@ -303,10 +303,10 @@ first_intervals as (
             dbt.date_trunc('month', 'coalesce(period_end_at, ' ~ dbt.dateadd('month', 1, 'period_start_at') ~ ')')
         ) }} as date) as retention_month
     from paid_periods
-    qualify row_number() over (
-        partition by account_id
-        order by period_start_at asc, monthly_amount_local desc, period_end_at asc nulls last, subscription_period_id asc
-    ) = 1
+    {{ first_row_qualify(
+        'account_id',
+        'period_start_at asc, monthly_amount_local desc, period_end_at asc nulls last, subscription_period_id asc'
+    ) }}
 
 ),
 
@@ -420,7 +420,7 @@ ladder as (
 
 final as (
 
-    select
+    select {{ first_row_distinct('unioned.account_id, unioned.stage') }}
         unioned.account_id,
         unioned.stage,
         ladder.stage_order,
@@ -434,10 +434,10 @@ final as (
     where
         unioned.evidence_at is not null
         and unioned.evidence_at < as_of.data_end_at
-    qualify row_number() over (
-        partition by unioned.account_id, unioned.stage
-        order by unioned.evidence_at, unioned.entry_trigger, unioned.entry_record_id
-    ) = 1
+    {{ first_row_qualify(
+        'unioned.account_id, unioned.stage',
+        'unioned.evidence_at, unioned.entry_trigger, unioned.entry_record_id'
+    ) }}
 
 )
 
