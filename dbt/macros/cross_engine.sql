@@ -47,20 +47,53 @@
     begin
         if v is null or v = '' then
             return null;
-        elsif v ~ '^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2} ?[AaPp][Mm]$' then
-            return to_timestamp(v, 'MM/DD/YYYY HH12:MI AM')::timestamp;
-        elsif v ~ '^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}$' then
-            return to_timestamp(v, 'MM/DD/YYYY HH24:MI')::timestamp;
-        elsif v ~ '^\d{1,2}/\d{1,2}/\d{4}$' then
-            return to_timestamp(v, 'MM/DD/YYYY')::timestamp;
+        {%- for format in var('timestamp_formats') %}
+        {%- set pg = journey_pg_timestamp_format(format) %}
+        elsif v ~ '{{ pg[0] }}' then
+            return to_timestamp(v, '{{ pg[1] }}')::timestamp;
+        {%- endfor %}
         elsif v ~ '^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)? ?(Z|z|[+-]\d{2}(:?\d{2})?)?$' then
             return (v::timestamptz at time zone 'UTC');
+        {%- for format in var('timestamp_offset_formats') %}
+        elsif v ~ '{{ journey_pg_timestamp_format(format)[0] }}' then
+            return (v::timestamptz at time zone 'UTC');
+        {%- endfor %}
         end if;
         return null;
     exception when others then
         return null;
     end
     $fn$;
+{%- endmacro %}
+
+{#- A strptime format of vars timestamp_formats / timestamp_offset_formats (what DuckDB's
+    parse_timestamp reads) as [an anchored regular expression the text must match, the
+    to_timestamp pattern that reads it]; %z (a UTC offset) is read by the timestamptz cast. -#}
+{% macro journey_pg_timestamp_format(format) -%}
+    {%- set directives = {
+        'Y': ['\\d{4}', 'YYYY'], 'm': ['\\d{1,2}', 'MM'], 'd': ['\\d{1,2}', 'DD'],
+        'H': ['\\d{1,2}', 'HH24'], 'I': ['\\d{1,2}', 'HH12'], 'M': ['\\d{2}', 'MI'],
+        'S': ['\\d{2}', 'SS'], 'p': ['[AaPp][Mm]', 'AM'], 'z': ['(Z|z|[+-]\\d{2}(:?\\d{2})?)', 'TZH:TZM']
+    } -%}
+    {%- set state = {'regex': '^', 'pattern': '', 'percent': false} -%}
+    {%- for char in format -%}
+        {%- if state.percent -%}
+            {%- if char not in directives -%}
+                {{ exceptions.raise_compiler_error('journey_pg_timestamp_format: %' ~ char ~ ' in ' ~ format ~ ' has no PostgreSQL reading yet (dbt/macros/cross_engine.sql)') }}
+            {%- endif -%}
+            {%- do state.update({'regex': state.regex ~ directives[char][0], 'pattern': state.pattern ~ directives[char][1], 'percent': false}) -%}
+        {%- elif char == '%' -%}
+            {%- do state.update({'percent': true}) -%}
+        {%- elif char == ' ' and loop.nextitem == '%' and format[loop.index0 + 2:loop.index0 + 3] == 'p' -%}
+            {#- as before: the space before AM/PM may be missing -#}
+            {%- do state.update({'regex': state.regex ~ ' ?', 'pattern': state.pattern ~ ' '}) -%}
+        {%- elif char in '.^$*+?()[]{}|\\' -%}
+            {%- do state.update({'regex': state.regex ~ '\\' ~ char, 'pattern': state.pattern ~ char}) -%}
+        {%- else -%}
+            {%- do state.update({'regex': state.regex ~ char, 'pattern': state.pattern ~ char}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return([(state.regex ~ '$') | replace("'", "''"), state.pattern | replace("'", "''")]) }}
 {%- endmacro %}
 
 {#- The types try_cast is used with, by the name of its Postgres helper function. -#}
