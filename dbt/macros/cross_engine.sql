@@ -614,3 +614,17 @@
 {% macro default__units_between(unit, start, end) -%}
     {{ dbt.datediff(start, end, unit) }}
 {%- endmacro %}
+
+{#- A regular-expression class of white space with the no-break spaces U+00A0 and U+202F (thousands
+    separators in comma-decimal numbers). -#}
+{% macro space_characters_class() -%}
+    {{ return(adapter.dispatch('space_characters_class', 'journey_warehouse')()) }}
+{%- endmacro %}
+
+{% macro duckdb__space_characters_class() -%}
+    [[:space:]\x{00A0}\x{202F}]
+{%- endmacro %}
+
+{% macro default__space_characters_class() -%}
+    [[:space:]\u00A0\u202F]
+{%- endmacro %}
