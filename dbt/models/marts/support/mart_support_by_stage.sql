@@ -43,7 +43,7 @@ view_stages as (
 
     select
         views.event_id,
-        arg_max(spells.stage, spells.stage_order) as lifecycle_stage
+        {{ arg_max('spells.stage', 'spells.stage_order') }} as lifecycle_stage
     from views
     inner join spells
         on
