@@ -287,7 +287,7 @@ def cmd_dbt(args: argparse.Namespace) -> int:
 
 def cmd_export_raw(args: argparse.Namespace) -> int:
     """Copy the warehouse's raw layer into PostgreSQL (docs/scale-out.md)."""
-    from dagster_project.export_raw import export_raw_to_postgres, postgres_dsn_from_env
+    from dagster_project.export_raw import dbt_build_command, export_raw_to_postgres, postgres_dsn_from_env
 
     settings.use_paths(warehouse=args.warehouse)
     warehouse = settings.warehouse_path()
@@ -304,7 +304,7 @@ def cmd_export_raw(args: argparse.Namespace) -> int:
         return EXIT_BUILD_FAILED
     rows = sum(table.rows for table in tables)
     print(f"copied {len(tables)} raw tables ({rows:,} rows) from {warehouse} to PostgreSQL schema raw")
-    print("next: cd dbt && ../.venv/bin/dbt build --target postgres  (docs/scale-out.md)")
+    print(f"next: {dbt_build_command(warehouse)}  (docs/scale-out.md; with the vars of the warehouse's last build)")
     return EXIT_OK
 
 

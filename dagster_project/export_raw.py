@@ -10,6 +10,7 @@ postgres extension would write directly, but it is downloaded at run time; this 
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -55,6 +56,27 @@ def postgres_dsn_from_env() -> str:
     if os.environ.get("JOURNEY_PG_PASSWORD"):
         parts["password"] = os.environ["JOURNEY_PG_PASSWORD"]
     return " ".join(f"{key}={value}" for key, value in parts.items())
+
+
+def build_dbt_vars(warehouse: Path) -> dict:
+    """The dbt vars the warehouse's last `journey build` used (mapping.yml's `vars:` and `--var`, as
+    recorded in last_build.json beside it), or {}. The dbt build on another engine must pass the same
+    (`dbt build --vars ...`), or its marts follow other definitions (e.g. mrr_month_membership)."""
+    record = Path(warehouse).parent / "last_build.json"
+    try:
+        values = json.loads(record.read_text(encoding="utf-8")).get("dbt_vars") or {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return values if isinstance(values, dict) else {}
+
+
+def dbt_build_command(warehouse: Path) -> str:
+    """The dbt command that builds the marts on PostgreSQL with the warehouse's build vars."""
+    command = "cd dbt && ../.venv/bin/dbt build --target postgres"
+    values = build_dbt_vars(warehouse)
+    if values:
+        command += " --vars '" + json.dumps(values, sort_keys=True).replace("'", "'\\''") + "'"
+    return command
 
 
 def _pg_type(duckdb_type: str) -> str:
