@@ -19,8 +19,34 @@
         if not exists (select 1 from pg_type where typname = 'double' and typnamespace = 'public'::regnamespace) then
             create domain public.double as double precision;
         end if;
+        if not exists (
+            select 1 from pg_type where typname = 'journey_arg_state' and typnamespace = 'public'::regnamespace
+        ) then
+            create type public.journey_arg_state as (value text, sort_key numeric[]);
+        end if;
     end
     $setup$;
+    {#- journey_arg_min / journey_arg_max(text value, numeric[] key): DuckDB's arg_min / arg_max for
+        window_arg_min (PostgreSQL allows no ordered aggregate in a window): rows where the value or
+        the key is null are skipped; the least (greatest) key wins. -#}
+    {%- for kind, better in [('min', '<'), ('max', '>')] %}
+    create or replace function public.journey_arg_{{ kind }}_step(
+        state public.journey_arg_state, value text, sort_key numeric[]
+    ) returns public.journey_arg_state
+    language sql immutable as $fn$
+        select case
+            when value is null or sort_key is null then state
+            when state is null or sort_key {{ better }} (state).sort_key then row(value, sort_key)::public.journey_arg_state
+            else state
+        end
+    $fn$;
+    create or replace function public.journey_arg_value(state public.journey_arg_state) returns text
+    language sql immutable as $fn$ select (state).value $fn$;
+    create or replace aggregate public.journey_arg_{{ kind }}(text, numeric[]) (
+        sfunc = public.journey_arg_{{ kind }}_step, stype = public.journey_arg_state,
+        finalfunc = public.journey_arg_value
+    );
+    {%- endfor %}
     {%- for name, pg_type in journey_pg_try_cast_types().items() %}
     create or replace function public.journey_try_cast_{{ name }}(value text) returns {{ pg_type }}
     language plpgsql immutable as $fn$
@@ -627,4 +653,106 @@
 
 {% macro default__space_characters_class() -%}
     [[:space:]\u00A0\u202F]
+{%- endmacro %}
+
+{#- numerator / denominator as a double: DuckDB's `/` on integers already gives one; PostgreSQL
+    truncates an integer division, so the numerator is cast first. -#}
+{% macro divide(numerator, denominator) -%}
+    {{ return(adapter.dispatch('divide', 'journey_warehouse')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro duckdb__divide(numerator, denominator) -%}
+    {{ numerator }} / {{ denominator }}
+{%- endmacro %}
+
+{% macro default__divide(numerator, denominator) -%}
+    cast({{ numerator }} as double precision) / {{ denominator }}
+{%- endmacro %}
+
+{#- A list of values (DuckDB [a, b]; PostgreSQL array[a, b]): e.g. a sort key compared element by
+    element, or the rows of `unnest(...)` in a from clause. -#}
+{% macro list_literal(items) -%}
+    {{ return(adapter.dispatch('list_literal', 'journey_warehouse')(items)) }}
+{%- endmacro %}
+
+{% macro duckdb__list_literal(items) -%}
+    [{{ items | join(', ') }}]
+{%- endmacro %}
+
+{% macro default__list_literal(items) -%}
+    array[{{ items | join(', ') }}]
+{%- endmacro %}
+
+{#- arg_min / arg_max over a window (`window`: a named window or `(...)`), `value` text and `key` a
+    list_literal of numbers; rows where either is null skipped (DuckDB's arg_min). PostgreSQL: the
+    journey_arg_min / journey_arg_max aggregates of engine_setup. -#}
+{% macro window_arg_min(value, key, window) -%}
+    {{ return(adapter.dispatch('window_arg_extreme', 'journey_warehouse')('min', value, key, window)) }}
+{%- endmacro %}
+
+{% macro window_arg_max(value, key, window) -%}
+    {{ return(adapter.dispatch('window_arg_extreme', 'journey_warehouse')('max', value, key, window)) }}
+{%- endmacro %}
+
+{% macro duckdb__window_arg_extreme(kind, value, key, window) -%}
+    arg_{{ kind }}({{ value }}, {{ key }}) over {{ window }}
+{%- endmacro %}
+
+{% macro default__window_arg_extreme(kind, value, key, window) -%}
+    public.journey_arg_{{ kind }}(cast({{ value }} as text), cast({{ key }} as numeric[])) over {{ window }}
+{%- endmacro %}
+
+{#- The mean of a column as a double (DuckDB's avg of integers is one; PostgreSQL's is numeric). -#}
+{% macro average(expression) -%}
+    {{ return(adapter.dispatch('average', 'journey_warehouse')(expression)) }}
+{%- endmacro %}
+
+{% macro duckdb__average(expression) -%}
+    avg({{ expression }})
+{%- endmacro %}
+
+{% macro default__average(expression) -%}
+    avg(cast({{ expression }} as double precision))
+{%- endmacro %}
+
+{#- The median (an aggregate): the middle value, the mean of the two middle ones for an even count,
+    as a double (DuckDB median of numbers; PostgreSQL percentile_cont(0.5)). -#}
+{% macro median(expression) -%}
+    {{ return(adapter.dispatch('median', 'journey_warehouse')(expression)) }}
+{%- endmacro %}
+
+{% macro duckdb__median(expression) -%}
+    median({{ expression }})
+{%- endmacro %}
+
+{% macro default__median(expression) -%}
+    percentile_cont(0.5) within group (order by {{ expression }})
+{%- endmacro %}
+
+{#- The continuous quantile of a column at `fraction` (an aggregate; interpolated, as a double). -#}
+{% macro quantile_cont(expression, fraction) -%}
+    {{ return(adapter.dispatch('quantile_cont', 'journey_warehouse')(expression, fraction)) }}
+{%- endmacro %}
+
+{% macro duckdb__quantile_cont(expression, fraction) -%}
+    quantile_cont({{ expression }}, {{ fraction }})
+{%- endmacro %}
+
+{% macro default__quantile_cont(expression, fraction) -%}
+    percentile_cont({{ fraction }}) within group (order by {{ expression }})
+{%- endmacro %}
+
+{#- A list of values without its nulls, in order (`items`: the values, comma-separated SQL). -#}
+{% macro list_without_nulls(items) -%}
+    {{ return(adapter.dispatch('list_without_nulls', 'journey_warehouse')(items)) }}
+{%- endmacro %}
+
+{% macro duckdb__list_without_nulls(items) -%}
+    list_filter([{{ items }}
+        ], lambda flag: flag is not null)
+{%- endmacro %}
+
+{% macro default__list_without_nulls(items) -%}
+    array_remove(array[{{ items }}
+        ], null)
 {%- endmacro %}

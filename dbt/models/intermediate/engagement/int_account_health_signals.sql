@@ -47,7 +47,7 @@ usage_history as (
         known_users,
         features_used,
         mrr,
-        avg(logins) over (
+        {{ average('logins') }} over (
             partition by account_id order by month rows between {{ lookback }} preceding and 1 preceding
         ) as prior_average_logins,
         max(mrr) over (

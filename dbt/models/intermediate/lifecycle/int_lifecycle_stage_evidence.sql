@@ -98,7 +98,8 @@ page_view_evidence as (
         'visitor' as stage,
         min(occurred_at) as evidence_at,
         'page_viewed' as entry_trigger,
-        'event:' || {{ arg_min('event_id', 'occurred_at') }} as entry_record_id
+        -- of events at the same instant, the least id (as every arg_min on a timestamp here)
+        'event:' || {{ arg_min('event_id', 'row(occurred_at, event_id)') }} as entry_record_id
     from product_events
     where event_name = 'Page Viewed' or call_type = 'page'
     group by account_id
@@ -182,7 +183,11 @@ revenue_customer_evidence as (
             as evidence_at,
         'first_paid_period' as entry_trigger,
         coalesce(
-            'period:' || {{ arg_min('paid_periods.subscription_period_id', 'paid_periods.period_start_at') }},
+            -- the earliest paid period; of periods starting together (an invoice's lines), the least id
+            'period:' || {{ arg_min(
+                'paid_periods.subscription_period_id',
+                'row(paid_periods.period_start_at, paid_periods.subscription_period_id)'
+            ) }},
             'mrr_month:' || cast(first_mrr_months.first_mrr_month as varchar)
         ) as entry_record_id
     from first_mrr_months
@@ -247,7 +252,8 @@ active_months as (
         product_events.account_id,
         cast({{ dbt.date_trunc('month', 'product_events.occurred_at') }} as date) as month,
         min(product_events.occurred_at) as first_active_at,
-        {{ arg_min('product_events.event_id', 'product_events.occurred_at') }} as first_active_event_id
+        {{ arg_min('product_events.event_id', 'row(product_events.occurred_at, product_events.event_id)') }}
+            as first_active_event_id
     from product_events
     where product_events.event_name in {{ lifecycle_in_list(var('lifecycle_active_events')) }}
     group by product_events.account_id, cast({{ dbt.date_trunc('month', 'product_events.occurred_at') }} as date)
