@@ -10,7 +10,7 @@ export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: run test test-fast dev lint docs report generate bench lock clean
+.PHONY: run test test-fast test-postgres dev lint docs report generate bench lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON_SYSTEM) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON_SYSTEM) not found); set PYTHON_SYSTEM=/path/to/python3.11"; exit 1; }
@@ -28,7 +28,13 @@ run: $(STAMP)
 ## test: set up, then the whole test suite
 test: $(STAMP)
 	bash scripts/ensure_chromium.sh
+	bash scripts/ensure_postgres.sh
 	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
+
+## test-postgres: the sample's marts built on a throw-away PostgreSQL equal the DuckDB build (docs/scale-out.md)
+test-postgres: $(STAMP)
+	bash scripts/ensure_postgres.sh
+	$(PY) -m pytest -q tests/test_postgres_engine.py
 
 ## test-fast: the day-to-day subset (no slow tests, one shared mini build; see README for timings)
 test-fast: $(STAMP)

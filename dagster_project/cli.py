@@ -285,6 +285,29 @@ def cmd_dbt(args: argparse.Namespace) -> int:
     return _run_in_dbt_project(["dbt", *args.dbt_args])
 
 
+def cmd_export_raw(args: argparse.Namespace) -> int:
+    """Copy the warehouse's raw layer into PostgreSQL (docs/scale-out.md)."""
+    from dagster_project.export_raw import dbt_build_command, export_raw_to_postgres, postgres_dsn_from_env
+
+    settings.use_paths(warehouse=args.warehouse)
+    warehouse = settings.warehouse_path()
+    dsn = postgres_dsn_from_env()
+    try:
+        tables = export_raw_to_postgres(warehouse, dsn)
+    except (FileNotFoundError, ValueError) as error:
+        print(f"journey export-raw: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as error:  # psycopg2 errors: the server, the login, the database
+        print(f"journey export-raw: could not copy to PostgreSQL ({dsn}): {error}".rstrip(), file=sys.stderr)
+        print("  set JOURNEY_PG_HOST, JOURNEY_PG_PORT, JOURNEY_PG_USER, JOURNEY_PG_PASSWORD, JOURNEY_PG_DBNAME",
+              file=sys.stderr)
+        return EXIT_BUILD_FAILED
+    rows = sum(table.rows for table in tables)
+    print(f"copied {len(tables)} raw tables ({rows:,} rows) from {warehouse} to PostgreSQL schema raw")
+    print(f"next: {dbt_build_command(warehouse)}  (docs/scale-out.md; with the vars of the warehouse's last build)")
+    return EXIT_OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Draw the journey-map report (one self-contained HTML file) from the marts."""
     from dagster_project.report.cli import run_from_args
@@ -362,6 +385,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_report_arguments(report)
     report.set_defaults(handler=cmd_report)
+
+    export_raw = add(
+        "export-raw",
+        "copy the warehouse's raw layer into PostgreSQL, for `dbt build --target postgres`",
+        "Copy every raw.* table of the warehouse (after `journey build`) into the PostgreSQL schema raw,\n"
+        "replacing what was there, in one transaction. The connection comes from JOURNEY_PG_HOST,\n"
+        "JOURNEY_PG_PORT, JOURNEY_PG_USER, JOURNEY_PG_PASSWORD and JOURNEY_PG_DBNAME, as dbt's\n"
+        "`postgres` target reads them (docs/scale-out.md).",
+    )
+    export_raw.add_argument("--to", choices=["postgres"], default="postgres", help="the engine (default: postgres)")
+    export_raw.add_argument("--warehouse", type=Path, help=WAREHOUSE_HELP)
+    export_raw.set_defaults(handler=cmd_export_raw)
 
     prepare = add(
         "prepare",

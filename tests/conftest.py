@@ -181,6 +181,7 @@ def pytest_addoption(parser):
 # first instead; every other file keeps its place. Order only: no result depends on it.
 LONGEST_FIRST = (
     "test_readme_commands.py",
+    "test_postgres_engine.py",
     "test_crash_safety.py",
     "test_fastpath.py",
     "test_incremental.py",

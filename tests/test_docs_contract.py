@@ -35,7 +35,8 @@ CELL_SPLIT = re.compile(r"(?<!\\)\|")
 BACKTICKED = re.compile(r"`([^`]+)`")
 VAR_MENTION = re.compile(r"\bvars?\s+((?:`\w+`(?:,\s*|\s+and\s+)?)+)")  # a default goes in parentheses
 JSON_PATH_IN_SQL = (
-    re.compile(r"json_\w+\(\s*'?\w+'?\s*,\s*'([^']+)'\s*\)"),  # json_text('record', 'a.b'), json_array(...)
+    # json_text('record', 'a.b'), json_array(...), json_string_list('record', 'tags', ...)
+    re.compile(r"json_\w+\(\s*'?\w+'?\s*,\s*'([^']+)'\s*[,)]"),
     re.compile(r"->>?\s*'\$\.([^']+)'"),  # record -> '$.a.b', line ->> '$.a'
 )
 

@@ -25,7 +25,7 @@ PACKAGE = "dagster_project"
 
 LAYERS = ("ingest", "quality", "transform", "publish", "report")  # in the order data flows
 NEUTRAL = frozenset({"settings", "resources", "project_vars", "fastpath"})
-ENTRY_POINTS = frozenset({"__init__", "cli", "build", "definitions", "summary", "progress"})
+ENTRY_POINTS = frozenset({"__init__", "cli", "build", "definitions", "summary", "progress", "export_raw"})
 
 
 def component(module: str) -> str | None:

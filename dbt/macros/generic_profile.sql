@@ -51,7 +51,7 @@
     {%- else -%}
         {%- if conversion['decimal'] == 'comma' -%}
             {%- set number -%}
-                try_cast(replace(replace(regexp_replace(trim({{ column }}), '[[:space:]\x{00A0}\x{202F}]', '', 'g'), '.', ''), ',', '.') as double)
+                {{ try_cast("replace(replace(regexp_replace(trim(" ~ column ~ "), '" ~ space_characters_class() ~ "', '', 'g'), '.', ''), ',', '.')", 'double') }}
             {%- endset -%}
         {%- else -%}
             {%- set number = parse_number(column, 'double') -%}

@@ -12,6 +12,10 @@
     {{ dbt.safe_cast(expression, api.Column.translate_type("timestamp")) }}
 {%- endmacro %}
 
+{% macro postgres__parse_timestamp(expression) -%}
+    public.journey_parse_timestamp(cast({{ expression }} as text))
+{%- endmacro %}
+
 {#- The formats are data: vars timestamp_formats and timestamp_offset_formats of dbt_project.yml,
     which ingest reads too (dagster_project/ingest/loader.py `parse_timestamp_sql` builds this same
     expression from them). -#}
@@ -47,6 +51,10 @@
     {{ dbt.dateadd('second', expression, "cast('1970-01-01' as timestamp)") }}
 {%- endmacro %}
 
+{% macro postgres__from_unix_seconds(expression) -%}
+    (to_timestamp({{ try_cast(expression, 'bigint') }}) at time zone 'UTC')
+{%- endmacro %}
+
 {% macro duckdb__from_unix_seconds(expression) -%}
     make_timestamp(try_cast({{ expression }} as bigint) * 1000000)
 {%- endmacro %}
@@ -71,8 +79,8 @@
     fails on such recurring lines, naming file and row (critical: MRR would be wrong unseen). -#}
 {% macro parse_minor_units(expression) -%}
     case
-        when try_cast(trim({{ expression }}) as decimal(38, 6)) = floor(try_cast(trim({{ expression }}) as decimal(38, 6)))
-            then cast(try_cast(trim({{ expression }}) as decimal(38, 6)) as bigint)
+        when {{ try_cast('trim(' ~ expression ~ ')', 'decimal(38, 6)') }} = floor({{ try_cast('trim(' ~ expression ~ ')', 'decimal(38, 6)') }})
+            then cast({{ try_cast('trim(' ~ expression ~ ')', 'decimal(38, 6)') }} as bigint)
     end
 {%- endmacro %}
 
@@ -82,16 +90,20 @@
     rounded. The raw suite stripe_dashboard_invoices fails on such amounts, naming file and row. -#}
 {% macro parse_major_units(expression, digits) -%}
     case
-        when regexp_full_match(trim({{ expression }}), '-?[0-9]+(\.[0-9]+)?')
-            and try_cast(trim({{ expression }}) as decimal(38, 9)) * cast(power(10, {{ digits }}) as bigint)
-                = floor(try_cast(trim({{ expression }}) as decimal(38, 9)) * cast(power(10, {{ digits }}) as bigint))
-            then cast(try_cast(trim({{ expression }}) as decimal(38, 9)) * cast(power(10, {{ digits }}) as bigint) as bigint)
+        when {{ regexp_full_match('trim(' ~ expression ~ ')', '-?[0-9]+(\.[0-9]+)?') }}
+            and {{ try_cast('trim(' ~ expression ~ ')', 'decimal(38, 9)') }} * cast(power(10, {{ digits }}) as bigint)
+                = floor({{ try_cast('trim(' ~ expression ~ ')', 'decimal(38, 9)') }} * cast(power(10, {{ digits }}) as bigint))
+            then cast({{ try_cast('trim(' ~ expression ~ ')', 'decimal(38, 9)') }} * cast(power(10, {{ digits }}) as bigint) as bigint)
     end
 {%- endmacro %}
 
 {#- A JSON array inside a JSON column, as a list of JSON values. -#}
 {% macro json_array(column, path) -%}
     {{ return(adapter.dispatch('json_array', 'journey_warehouse')(column, path)) }}
+{%- endmacro %}
+
+{% macro postgres__json_array(column, path) -%}
+    coalesce(case when jsonb_typeof({{ json_get(column, path) }}) = 'array' then {{ json_get(column, path) }} end, '[]'::jsonb)
 {%- endmacro %}
 
 {% macro duckdb__json_array(column, path) -%}
@@ -108,13 +120,14 @@
     {{ return(adapter.dispatch('normalize_domain', 'journey_warehouse')(expression)) }}
 {%- endmacro %}
 
-{% macro duckdb__normalize_domain(expression) -%}
+{#- the same SQL on DuckDB and PostgreSQL (first match replaced, POSIX-style classes) -#}
+{% macro default__normalize_domain(expression) -%}
     nullif(regexp_replace(regexp_replace(lower(trim({{ expression }})), '^(https?://)?(www\.)?', ''), '[/:].*$', ''), '')
 {%- endmacro %}
 
 {#- A numeric text (`1,200`, ` 35 `) as a number, null when not a number. -#}
 {% macro parse_number(expression, type='double') -%}
-    try_cast(replace(trim({{ expression }}), ',', '') as {{ type }})
+    {{ try_cast("replace(trim(" ~ expression ~ "), ',', '')", type) }}
 {%- endmacro %}
 
 {#- Record versions (issue 10, item 3; DECISIONLOG "Which version of a record wins").
@@ -163,7 +176,7 @@
         row_number() over (
             partition by {{ id_column }} order by {{ record_version_order(version_columns) }}
         ) as _version_rank,
-        count(distinct _row_hash) over (partition by {{ id_column }}) as _versions_seen
+        {{ count_distinct_over('_row_hash', id_column) }} as _versions_seen
     from {{ relation }}
     where {{ id_column }} is not null
 
@@ -177,7 +190,7 @@
 
 {{ name }}__runner_up as (
 
-    select
+    select {{ first_row_distinct('ranked.' ~ id_column) }}
         ranked.{{ id_column }} as _runner_up_id,
         ranked._source_file as _runner_up_source_file,
         ranked._row_number as _runner_up_row_number,
@@ -189,14 +202,14 @@
     inner join {{ name }}__best as best
         on ranked.{{ id_column }} = best.{{ id_column }}
         and ranked._row_hash <> best._row_hash
-    qualify row_number() over (partition by ranked.{{ id_column }} order by ranked._version_rank) = 1
+    {{ first_row_qualify('ranked.' ~ id_column, 'ranked._version_rank') }}
 
 ),
 
 {{ name }} as (
 
     select
-        best.* exclude (_version_rank, _row_hash, _file_modified_at{% for column in version_columns %}, {{ column }}{% endfor %}),
+        {{ star_exclude('best', ['_version_rank', '_row_hash', '_file_modified_at'] + version_columns) }},
         runner_up._runner_up_source_file as _superseded_source_file,
         runner_up._runner_up_row_number as _superseded_row_number,
         case

@@ -25,7 +25,7 @@ rows_by_rule as (
         coalesce(rule, 'unclassified') as rule,
         count(*) as quarantined_rows
     from quarantine
-    group by all
+    group by 1, 2, 3
 
 ),
 
@@ -36,7 +36,7 @@ quarantine_summary as (
         source_file,
         string_agg(rule || ': ' || quarantined_rows, '; ' order by quarantined_rows desc, rule asc) as quarantine_rules
     from rows_by_rule
-    group by all
+    group by 1, 2
 
 ),
 

@@ -34,16 +34,24 @@ activity as (
 
 ),
 
-final as (
+as_of_day as (
 
     select
         {% if var('as_of_date') %}
-        cast('{{ var("as_of_date") }}' as date) as as_of_date,
+        cast('{{ var("as_of_date") }}' as date) as as_of_date
         {% else %}
-        cast(max(latest_at) as date) as as_of_date,
+        cast(max(latest_at) as date) as as_of_date
         {% endif %}
-        cast({{ dbt.date_trunc('month', 'as_of_date') }} as date) as as_of_month
     from activity
+
+),
+
+final as (
+
+    select
+        as_of_date,
+        cast({{ dbt.date_trunc('month', 'as_of_date') }} as date) as as_of_month
+    from as_of_day
 
 )
 

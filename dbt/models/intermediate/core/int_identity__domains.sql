@@ -10,10 +10,10 @@ companies as (
 
 final as (
 
-    select domain, crm_company_id
+    select {{ first_row_distinct('domain') }} domain, crm_company_id
     from companies
     where domain is not null
-    qualify row_number() over (partition by domain order by created_at nulls last, crm_company_id) = 1
+    {{ first_row_qualify('domain', 'created_at nulls last, crm_company_id') }}
 
 )
 

@@ -23,7 +23,7 @@ associations as (
         trim(associated.company_id) as crm_company_id,
         associated.position
     from contacts,
-        unnest(string_split(contacts.associated_company_ids, ';')) with ordinality as associated (company_id, position)
+        unnest({{ split_text('contacts.associated_company_ids', "';'") }}) with ordinality as associated (company_id, position)
     where contacts.email is not null
 
 ),
@@ -38,11 +38,9 @@ existing as (
 
 final as (
 
-    select email, crm_company_id, crm_contact_id
+    select {{ first_row_distinct('email') }} email, crm_company_id, crm_contact_id
     from existing
-    qualify row_number() over (
-        partition by email order by created_at nulls last, crm_contact_id, position
-    ) = 1
+    {{ first_row_qualify('email', 'created_at nulls last, crm_contact_id, position') }}
 
 )
 

@@ -24,7 +24,7 @@ companies as (
 
 anonymous_links as (
 
-    select anonymous_id, arg_min(user_id, occurred_at) as user_id
+    select anonymous_id, {{ arg_min('user_id', 'occurred_at') }} as user_id
     from events
     where call_type = 'identify' and anonymous_id is not null and user_id is not null
     group by anonymous_id
@@ -69,7 +69,7 @@ generic_events as (
     -- event whose subscription is unknown (or names several accounts) keeps a null account and is
     -- counted in mart_unmatched_records
     select
-        generic.* exclude (account_id),
+        {{ star_except_relation(ref('stg_generic__events'), ['account_id'], relation_alias='generic') }},
         case
             when generic.account_id is not null then generic.account_id
             when subscription_accounts.accounts = 1 then subscription_accounts.account_id
@@ -94,9 +94,11 @@ generic_events as (
 
 final as (
 
-    select * from resolved
-    union all by name
-    select * from generic_events
+    {{ union_all_by_name_ctes(
+        'resolved', relation_column_names(ref('stg_product__events')) + ['resolved_user_id', 'account_id', 'match_method'],
+        'generic_events', relation_column_names(ref('stg_generic__events')) | reject('equalto', 'account_id') | list
+            + ['account_id', 'call_type', 'resolved_user_id', 'match_method', 'unmatched_reason']
+    ) }}
 
 )
 

@@ -31,7 +31,7 @@ users as (
 
 organizations_by_name as (
 
-    select organization_name, any_value(zendesk_organization_id) as zendesk_organization_id
+    select organization_name, {{ any_value('zendesk_organization_id') }} as zendesk_organization_id
     from organizations
     group by organization_name
     having count(*) = 1
@@ -41,11 +41,11 @@ organizations_by_name as (
 records as (
 
     select
-        tickets.* exclude (
-            solved_at, reopens, replies, first_reply_minutes, first_reply_business_minutes,
-            first_resolution_minutes, first_resolution_business_minutes, full_resolution_minutes,
-            full_resolution_business_minutes, zendesk_organization_id
-        ),
+        {{ star_except_relation(ref('stg_zendesk__tickets'), [
+            'solved_at', 'reopens', 'replies', 'first_reply_minutes', 'first_reply_business_minutes',
+            'first_resolution_minutes', 'first_resolution_business_minutes', 'full_resolution_minutes',
+            'full_resolution_business_minutes', 'zendesk_organization_id'
+        ], relation_alias='tickets') }},
         coalesce(tickets.zendesk_organization_id, organizations_by_name.zendesk_organization_id)
             as zendesk_organization_id,
         -- a solve before the ticket's creation cannot be real: null (staging nulls the implausible dates)
@@ -102,7 +102,7 @@ generic_tickets as (
 intercom_records as (
 
     select
-        * exclude (intercom_company_id),
+        {{ star_except_relation(ref('stg_intercom__conversations'), ['intercom_company_id']) }},
         intercom_company_id as carried_company_id,
         requester_email as email,
         cast(null as varchar) as record_domain
@@ -118,11 +118,12 @@ intercom_resolved as (
 
 final as (
 
-    select * from resolved
-    union all by name
-    select * from generic_tickets
-    union all by name
-    select * from intercom_resolved
+    {{ union_all_by_name_many([
+        ['resolved', relation_column_names(ref('stg_zendesk__tickets')) + ['carried_company_id', 'email', 'record_domain', 'account_id', 'match_method', 'unmatched_reason']],
+        ['generic_tickets', relation_column_names(ref('stg_generic__tickets')) + ['source_shape', 'email', 'carried_company_id', 'match_method']],
+        ['intercom_resolved', relation_column_names(ref('stg_intercom__conversations')) | reject('equalto', 'intercom_company_id') | list
+            + ['carried_company_id', 'email', 'record_domain', 'account_id', 'match_method', 'unmatched_reason']]
+    ]) }}
 
 )
 

@@ -22,7 +22,10 @@ resolved as (
 generic_responses as (
 
     -- the generic profile names the account directly (else its email resolves like any other)
-    select * exclude (account_id), account_id as carried_company_id, cast(null as varchar) as record_domain
+    select
+        {{ star_except_relation(ref('stg_generic__nps'), ['account_id']) }},
+        account_id as carried_company_id,
+        cast(null as varchar) as record_domain
     from {{ ref('stg_generic__nps') }}
 
 ),
@@ -65,11 +68,13 @@ typeform_resolved as (
 
 final as (
 
-    select * from resolved
-    union all by name
-    select * from generic_resolved
-    union all by name
-    select * from typeform_resolved
+    {{ union_all_by_name_many([
+        ['resolved', relation_column_names(ref('stg_surveys__nps_responses')) + ['carried_company_id', 'record_domain', 'account_id', 'match_method', 'unmatched_reason']],
+        ['generic_resolved', relation_column_names(ref('stg_generic__nps')) | reject('equalto', 'account_id') | list
+            + ['carried_company_id', 'record_domain', 'account_id', 'match_method', 'unmatched_reason']],
+        ['typeform_resolved', relation_column_names(ref('stg_typeform__responses'))
+            + ['carried_company_id', 'record_domain', 'account_id', 'match_method', 'unmatched_reason']]
+    ]) }}
 
 )
 

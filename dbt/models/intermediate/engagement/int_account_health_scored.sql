@@ -17,13 +17,13 @@ ratios as (
 
     select
         *,
-        case when prior_average_logins > 0 then logins / prior_average_logins end as usage_ratio,
-        case when known_users > 0 then active_users / known_users else 0 end as seat_activity_share,
+        case when prior_average_logins > 0 then {{ divide('logins', 'prior_average_logins') }} end as usage_ratio,
+        case when known_users > 0 then {{ divide('active_users', 'known_users') }} else 0 end as seat_activity_share,
         lookback_tickets + lookback_bad_csat_ratings as support_friction_points,
         case
-            when nps_respondents > 0 then 100.0 * (nps_promoters - nps_detractors) / nps_respondents
+            when nps_respondents > 0 then {{ divide('100.0 * (nps_promoters - nps_detractors)', 'nps_respondents') }}
         end as account_nps,
-        case when lookback_peak_mrr > 0 then mrr / lookback_peak_mrr end as mrr_ratio
+        case when lookback_peak_mrr > 0 then {{ divide('mrr', 'lookback_peak_mrr') }} end as mrr_ratio
     from signals
 
 ),
@@ -38,10 +38,10 @@ components as (
             else 0.0
         end as usage_trend_score,
         least(1.0, seat_activity_share / {{ var('health_seat_activity_target') }}) as seat_activity_score,
-        1.0 - least(1.0, support_friction_points / {{ var('health_support_friction_max') }}) as support_friction_score,
-        1.0 - least(1.0, lookback_sla_breaches / {{ var('health_sla_breaches_max') }}) as sla_breaches_score,
+        1.0 - least(1.0, {{ divide('support_friction_points', var('health_support_friction_max')) }}) as support_friction_score,
+        1.0 - least(1.0, {{ divide('lookback_sla_breaches', var('health_sla_breaches_max')) }}) as sla_breaches_score,
         coalesce((account_nps + 100.0) / 200.0, {{ var('health_nps_missing_score') }}) as nps_score,
-        1.0 - least(1.0, lookback_failed_invoices / {{ var('health_payment_failures_max') }})
+        1.0 - least(1.0, {{ divide('lookback_failed_invoices', var('health_payment_failures_max')) }})
             as payment_failures_score,
         least(1.0, coalesce(mrr_ratio, 1.0)) as mrr_trend_score
     from ratios
@@ -52,15 +52,15 @@ scored as (
 
     select
         *,
-        round(
+        {%- set weighted_score %}
             100.0 * (
                 {%- for component in components %}
                     {{ weights.get(component, 0) }} * {{ component }}_score{{ ' +' if not loop.last }}
                 {%- endfor %}
-            ) / {{ ns.total_weight }},
-            1
-        ) as health_score,
-        list_filter([
+            ) / {{ ns.total_weight }}
+        {%- endset %}
+        cast({{ round_to(weighted_score, 1) }} as double) as health_score,
+        {%- set red_flags %}
             case when logins = 0 then 'no_usage' end,
             case
                 when usage_ratio < {{ var('health_usage_drop_ratio') }} and logins > 0 then 'usage_drop'
@@ -74,7 +74,8 @@ scored as (
             case when account_nps < 0 then 'nps_detractor' end,
             case when lookback_failed_invoices > 0 then 'payment_failed' end,
             case when mrr_ratio < {{ var('health_mrr_contraction_flag') }} then 'mrr_contraction' end
-        ], lambda flag: flag is not null) as red_flags
+        {%- endset %}
+        {{ list_without_nulls(red_flags) }} as red_flags
     from components
 
 ),
@@ -91,7 +92,7 @@ final as (
             else 'at_risk'
         end as health_band,
         red_flags,
-        len(red_flags) as red_flag_count,
+        {{ list_length('red_flags') }} as red_flag_count,
         {%- for component in components %}
             {{ component }}_score,
         {%- endfor %}

@@ -47,7 +47,7 @@ usage_history as (
         known_users,
         features_used,
         mrr,
-        avg(logins) over (
+        {{ average('logins') }} over (
             partition by account_id order by month rows between {{ lookback }} preceding and 1 preceding
         ) as prior_average_logins,
         max(mrr) over (
@@ -127,7 +127,7 @@ payment_windows as (
 
 nps_in_window as (
 
-    select
+    select {{ first_row_distinct('paying_months.account_id, paying_months.month, nps_responses.respondent') }}
         paying_months.account_id,
         paying_months.month,
         nps_responses.nps_category
@@ -137,10 +137,10 @@ nps_in_window as (
             paying_months.account_id = nps_responses.account_id
             and nps_responses.month > {{ dbt.dateadd('month', -nps_lookback, 'paying_months.month') }}
             and paying_months.month >= nps_responses.month
-    qualify row_number() over (
-        partition by paying_months.account_id, paying_months.month, nps_responses.respondent
-        order by nps_responses.responded_at desc, nps_responses.response_id desc
-    ) = 1
+    {{ first_row_qualify(
+        'paying_months.account_id, paying_months.month, nps_responses.respondent',
+        'nps_responses.responded_at desc, nps_responses.response_id desc'
+    ) }}
 
 ),
 

@@ -109,9 +109,7 @@ spine as (
         cast(month_start as date) as month
     from first_months
     cross join as_of,
-        unnest(generate_series(
-            cast(first_months.first_month as timestamp), cast(as_of.as_of_month as timestamp), interval 1 month
-        )) as months (month_start)
+        {{ month_series_rows('cast(first_months.first_month as timestamp)', 'cast(as_of.as_of_month as timestamp)', 'months', 'month_start') }}
 
 ),
 

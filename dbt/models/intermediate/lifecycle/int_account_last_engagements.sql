@@ -20,14 +20,13 @@ final as (
 
     select
         billing_customers.account_id,
-        arg_max(
-            subscriptions.canceled_at is not null or subscriptions.cancellation_reason is not null
-            or subscriptions.is_cancel_at_period_end,
-            [
-                epoch(coalesce(subscriptions.ended_at, subscriptions.canceled_at, subscriptions.started_at, subscriptions.created_at)),
-                hash(subscriptions.stripe_subscription_id)
-            ]
-        ) as last_engagement_cancelled
+        -- of subscriptions that ended (or were canceled, started, created) at the same instant, the greatest id
+        {{ arg_max(
+            '(subscriptions.canceled_at is not null or subscriptions.cancellation_reason is not null'
+            ~ ' or subscriptions.is_cancel_at_period_end)',
+            'row(coalesce(subscriptions.ended_at, subscriptions.canceled_at, subscriptions.started_at, subscriptions.created_at), '
+            ~ 'subscriptions.stripe_subscription_id)'
+        ) }} as last_engagement_cancelled
     from subscriptions
     inner join billing_customers on subscriptions.stripe_customer_id = billing_customers.stripe_customer_id
     group by billing_customers.account_id

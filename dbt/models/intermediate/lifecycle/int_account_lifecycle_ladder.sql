@@ -93,7 +93,7 @@ keyed as (
         gated.entry_trigger,
         gated.entry_record_id,
         -- the earliest entry from this rung up wins; on a tie, the lowest rung (this one, when tied)
-        case when gated.ladder_at is not null then [epoch(gated.ladder_at), grid.stage_order] end as rung_key
+        case when gated.ladder_at is not null then {{ list_literal([epoch_seconds('gated.ladder_at'), 'grid.stage_order']) }} end as rung_key
     from grid
     left join gated
         on
@@ -114,9 +114,9 @@ filled as (
         entry_trigger as evidence_trigger,
         entry_record_id as evidence_record_id,
         min(ladder_at) over rungs_from_here_up as entered_at,
-        arg_min(stage, rung_key) over rungs_from_here_up as entered_with_stage,
-        arg_min(entry_trigger, rung_key) over rungs_from_here_up as entered_with_trigger,
-        arg_min(entry_record_id, rung_key) over rungs_from_here_up as entered_with_record_id
+        {{ window_arg_min('stage', 'rung_key', 'rungs_from_here_up') }} as entered_with_stage,
+        {{ window_arg_min('entry_trigger', 'rung_key', 'rungs_from_here_up') }} as entered_with_trigger,
+        {{ window_arg_min('entry_record_id', 'rung_key', 'rungs_from_here_up') }} as entered_with_record_id
     from keyed
     window rungs_from_here_up as (
         partition by account_id order by stage_order desc

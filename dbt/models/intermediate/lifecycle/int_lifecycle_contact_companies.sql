@@ -21,7 +21,7 @@ associations as (
         trim(associated.company_id) as crm_company_id,
         associated.position
     from contacts,
-        unnest(string_split(contacts.associated_company_ids, ';')) with ordinality as associated (company_id, position)
+        unnest({{ split_text('contacts.associated_company_ids', "';'") }}) with ordinality as associated (company_id, position)
 
 ),
 
@@ -29,7 +29,7 @@ final as (
 
     select
         associations.crm_contact_id,
-        arg_min(associations.crm_company_id, associations.position) as account_id
+        {{ arg_min('associations.crm_company_id', 'associations.position') }} as account_id
     from associations
     inner join companies on associations.crm_company_id = companies.crm_company_id
     group by associations.crm_contact_id

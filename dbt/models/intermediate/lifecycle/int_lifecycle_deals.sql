@@ -28,7 +28,7 @@ associations as (
         trim(associated.company_id) as crm_company_id,
         associated.position
     from deals,
-        unnest(string_split(deals.associated_company_ids, ';')) with ordinality as associated (company_id, position)
+        unnest({{ split_text('deals.associated_company_ids', "';'") }}) with ordinality as associated (company_id, position)
 
 ),
 
@@ -36,7 +36,7 @@ deal_accounts as (
 
     select
         associations.crm_deal_id,
-        arg_min(associations.crm_company_id, associations.position) as account_id
+        {{ arg_min('associations.crm_company_id', 'associations.position') }} as account_id
     from associations
     inner join companies on associations.crm_company_id = companies.crm_company_id
     group by associations.crm_deal_id

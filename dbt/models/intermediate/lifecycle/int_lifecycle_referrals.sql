@@ -114,7 +114,7 @@ unioned as (
 final as (
 
     -- a referred account counts once per referrer (its company and its contacts may all say so)
-    select
+    select {{ first_row_distinct('unioned.referrer_account_id, coalesce(unioned.referred_account_id, unioned.referral_record_id)') }}
         unioned.referrer_account_id,
         unioned.referred_account_id,
         unioned.referred_at,
@@ -125,10 +125,10 @@ final as (
     where
         unioned.referred_at is not null
         and unioned.referred_at < {{ dbt.dateadd('month', 1, 'cast(as_of.as_of_month as timestamp)') }}
-    qualify row_number() over (
-        partition by unioned.referrer_account_id, coalesce(unioned.referred_account_id, unioned.referral_record_id)
-        order by unioned.referred_at, unioned.referral_record_id
-    ) = 1
+    {{ first_row_qualify(
+        'unioned.referrer_account_id, coalesce(unioned.referred_account_id, unioned.referral_record_id)',
+        'unioned.referred_at, unioned.referral_record_id'
+    ) }}
 
 )
 

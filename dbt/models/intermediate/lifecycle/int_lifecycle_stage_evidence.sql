@@ -98,7 +98,8 @@ page_view_evidence as (
         'visitor' as stage,
         min(occurred_at) as evidence_at,
         'page_viewed' as entry_trigger,
-        'event:' || arg_min(event_id, occurred_at) as entry_record_id
+        -- of events at the same instant, the least id (as every arg_min on a timestamp here)
+        'event:' || {{ arg_min('event_id', 'row(occurred_at, event_id)') }} as entry_record_id
     from product_events
     where event_name = 'Page Viewed' or call_type = 'page'
     group by account_id
@@ -182,7 +183,11 @@ revenue_customer_evidence as (
             as evidence_at,
         'first_paid_period' as entry_trigger,
         coalesce(
-            'period:' || arg_min(paid_periods.subscription_period_id, paid_periods.period_start_at),
+            -- the earliest paid period; of periods starting together (an invoice's lines), the least id
+            'period:' || {{ arg_min(
+                'paid_periods.subscription_period_id',
+                'row(paid_periods.period_start_at, paid_periods.subscription_period_id)'
+            ) }},
             'mrr_month:' || cast(first_mrr_months.first_mrr_month as varchar)
         ) as entry_record_id
     from first_mrr_months
@@ -247,7 +252,8 @@ active_months as (
         product_events.account_id,
         cast({{ dbt.date_trunc('month', 'product_events.occurred_at') }} as date) as month,
         min(product_events.occurred_at) as first_active_at,
-        arg_min(product_events.event_id, product_events.occurred_at) as first_active_event_id
+        {{ arg_min('product_events.event_id', 'row(product_events.occurred_at, product_events.event_id)') }}
+            as first_active_event_id
     from product_events
     where product_events.event_name in {{ lifecycle_in_list(var('lifecycle_active_events')) }}
     group by product_events.account_id, cast({{ dbt.date_trunc('month', 'product_events.occurred_at') }} as date)
@@ -294,7 +300,7 @@ first_intervals as (
 
     -- the account's first paid period; a still-running period of the generic profile (no end) is
     -- billed monthly, so its first interval ends a month after it starts
-    select
+    select {{ first_row_distinct('account_id') }}
         account_id,
         subscription_period_id,
         coalesce(period_end_at, {{ dbt.dateadd('month', 1, 'period_start_at') }}) as first_interval_end_at,
@@ -303,10 +309,10 @@ first_intervals as (
             dbt.date_trunc('month', 'coalesce(period_end_at, ' ~ dbt.dateadd('month', 1, 'period_start_at') ~ ')')
         ) }} as date) as retention_month
     from paid_periods
-    qualify row_number() over (
-        partition by account_id
-        order by period_start_at asc, monthly_amount_local desc, period_end_at asc nulls last, subscription_period_id asc
-    ) = 1
+    {{ first_row_qualify(
+        'account_id',
+        'period_start_at asc, monthly_amount_local desc, period_end_at asc nulls last, subscription_period_id asc'
+    ) }}
 
 ),
 
@@ -367,7 +373,7 @@ promoter_evidence as (
         'advocate' as stage,
         min(responded_at) as evidence_at,
         'nps_promoter' as entry_trigger,
-        'response:' || arg_min(response_id, responded_at) as entry_record_id
+        'response:' || {{ arg_min('response_id', 'responded_at') }} as entry_record_id
     from promoter_responses
     group by account_id
 
@@ -380,7 +386,7 @@ referral_evidence as (
         'advocate' as stage,
         min(referred_at) as evidence_at,
         'referral_made' as entry_trigger,
-        arg_min(referral_record_id, referred_at) as entry_record_id
+        {{ arg_min('referral_record_id', 'referred_at') }} as entry_record_id
     from referrals
     group by referrer_account_id
 
@@ -420,7 +426,7 @@ ladder as (
 
 final as (
 
-    select
+    select {{ first_row_distinct('unioned.account_id, unioned.stage') }}
         unioned.account_id,
         unioned.stage,
         ladder.stage_order,
@@ -434,10 +440,10 @@ final as (
     where
         unioned.evidence_at is not null
         and unioned.evidence_at < as_of.data_end_at
-    qualify row_number() over (
-        partition by unioned.account_id, unioned.stage
-        order by unioned.evidence_at, unioned.entry_trigger, unioned.entry_record_id
-    ) = 1
+    {{ first_row_qualify(
+        'unioned.account_id, unioned.stage',
+        'unioned.evidence_at, unioned.entry_trigger, unioned.entry_record_id'
+    ) }}
 
 )
 

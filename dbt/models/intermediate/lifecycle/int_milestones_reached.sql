@@ -24,7 +24,7 @@ candidates as (
 
 final as (
 
-    select
+    select {{ first_row_distinct('candidates.account_id, candidates.milestone') }}
         candidates.account_id,
         candidates.milestone,
         candidates.reached_at,
@@ -34,10 +34,10 @@ final as (
     from candidates
     cross join as_of
     where candidates.reached_at < {{ dbt.dateadd('month', 1, 'cast(as_of.as_of_month as timestamp)') }}
-    qualify row_number() over (
-        partition by candidates.account_id, candidates.milestone
-        order by candidates.reached_at, candidates.follow_up_event_id, candidates.start_event_id
-    ) = 1
+    {{ first_row_qualify(
+        'candidates.account_id, candidates.milestone',
+        'candidates.reached_at, candidates.follow_up_event_id, candidates.start_event_id'
+    ) }}
 
 )
 

@@ -42,7 +42,7 @@ month_span as (
             (select min(seed_rates.month) from seed_rates)
         ) as first_month,
         min(cast({{ dbt.date_trunc('month', 'periods.period_start_at') }} as date)) as first_revenue_month,
-        any_value(as_of.as_of_month) as as_of_month
+        {{ any_value('as_of.as_of_month') }} as as_of_month
     from periods
     cross join as_of
 
@@ -54,11 +54,7 @@ month_spine as (
         cast(months.month_start as date) as month,
         month_span.first_revenue_month
     from month_span,
-        unnest(generate_series(
-            cast(month_span.first_month as timestamp),
-            cast(month_span.as_of_month as timestamp),
-            interval 1 month
-        )) as months (month_start)
+        {{ month_series_rows('cast(month_span.first_month as timestamp)', 'cast(month_span.as_of_month as timestamp)', 'months', 'month_start') }}
 
 ),
 
@@ -85,12 +81,10 @@ filled as (
         month,
         first_revenue_month,
         coalesce(
-            last_value(usd_per_unit ignore nulls) over (
-                partition by currency order by month rows between unbounded preceding and current row
-            ),
-            first_value(usd_per_unit ignore nulls) over (
-                partition by currency order by month rows between unbounded preceding and unbounded following
-            )
+            {{ window_value_ignore_nulls('last', 'usd_per_unit',
+                'partition by currency order by month rows between unbounded preceding and current row') }},
+            {{ window_value_ignore_nulls('first', 'usd_per_unit',
+                'partition by currency order by month rows between unbounded preceding and unbounded following') }}
         ) as usd_per_unit
     from currency_months
 

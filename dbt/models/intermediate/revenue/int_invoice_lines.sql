@@ -62,10 +62,10 @@ dashboard_lines as (
         coalesce(
             dashboard_period_end_at,
             case _subscription_interval
-                when 'month' then _period_start_at + to_months(_subscription_interval_count)
-                when 'year' then _period_start_at + to_years(_subscription_interval_count)
-                when 'week' then _period_start_at + to_days(7 * _subscription_interval_count)
-                when 'day' then _period_start_at + to_days(_subscription_interval_count)
+                when 'month' then {{ add_units('_period_start_at', 'month', '_subscription_interval_count') }}
+                when 'year' then {{ add_units('_period_start_at', 'year', '_subscription_interval_count') }}
+                when 'week' then {{ add_units('_period_start_at', 'day', '7 * _subscription_interval_count') }}
+                when 'day' then {{ add_units('_period_start_at', 'day', '_subscription_interval_count') }}
             end
         ) as period_end_at,
         cast(null as varchar) as price_id,
@@ -74,16 +74,16 @@ dashboard_lines as (
             _subscription_interval,
             case
                 when dashboard_period_end_at is null then null
-                when datediff('month', _period_start_at, dashboard_period_end_at) >= 1 then 'month'
+                when {{ units_between('month', '_period_start_at', 'dashboard_period_end_at') }} >= 1 then 'month'
                 else 'day'
             end
         ) as billing_interval,
         coalesce(
             case when _subscription_interval is not null then _subscription_interval_count end,
             case
-                when datediff('month', _period_start_at, dashboard_period_end_at) >= 1
-                    then cast(datediff('month', _period_start_at, dashboard_period_end_at) as integer)
-                else greatest(cast(datediff('day', _period_start_at, dashboard_period_end_at) as integer), 1)
+                when {{ units_between('month', '_period_start_at', 'dashboard_period_end_at') }} >= 1
+                    then cast({{ units_between('month', '_period_start_at', 'dashboard_period_end_at') }} as integer)
+                else greatest(cast({{ units_between('day', '_period_start_at', 'dashboard_period_end_at') }} as integer), 1)
             end,
             1
         ) as billing_interval_count
@@ -93,9 +93,10 @@ dashboard_lines as (
 
 unioned as (
 
-    select * from api_lines
-    union all by name
-    select * from dashboard_lines
+    {{ union_all_by_name_many([
+        ['api_lines', relation_column_names(ref('stg_stripe__invoice_lines'))],
+        ['dashboard_lines', ['stripe_invoice_line_id', 'stripe_invoice_id', 'stripe_customer_id', 'stripe_subscription_id', 'invoice_status', 'invoice_created_at', 'currency', 'line_type', 'amount_cents', 'discount_cents', 'quantity', 'is_proration', 'period_start_at', 'period_end_at', 'price_id', 'product_id', 'billing_interval', 'billing_interval_count']]
+    ]) }}
 
 )
 

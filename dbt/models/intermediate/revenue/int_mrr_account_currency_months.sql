@@ -98,11 +98,7 @@ expanded as (
         bounded.monthly_amount_local,
         cast(months.month_start as date) as month
     from bounded,
-        unnest(generate_series(
-            cast(bounded.first_month as timestamp),
-            cast(bounded.last_counted_month as timestamp),
-            interval 1 month
-        )) as months (month_start)
+        {{ month_series_rows('cast(bounded.first_month as timestamp)', 'cast(bounded.last_counted_month as timestamp)', 'months', 'month_start') }}
     where bounded.first_month <= bounded.last_counted_month
 
 ),
@@ -116,7 +112,7 @@ final as (
         sum(monthly_amount_local) as mrr_local,
         count(*) as periods_counted,
         -- the plan (product) of the account's largest item this month: plan_tier downstream
-        first(product_id order by monthly_amount_local desc, product_id asc) as largest_product_id
+        {{ first_value_ordered('product_id', 'monthly_amount_local desc, product_id asc') }} as largest_product_id
     from expanded
     group by account_id, month, currency
 

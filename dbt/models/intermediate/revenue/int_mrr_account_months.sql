@@ -61,7 +61,7 @@ first_paid_months as (
         account_id,
         min(month) as first_mrr_month
     from account_month_totals
-    where round(mrr_reporting, 6) > 0
+    where {{ round_to('mrr_reporting', 6) }} > 0
     group by account_id
 
 ),
@@ -74,11 +74,7 @@ spine as (
         cast(months.month_start as date) as month
     from first_paid_months
     cross join as_of,
-        unnest(generate_series(
-            cast(first_paid_months.first_mrr_month as timestamp),
-            cast(as_of.as_of_month as timestamp),
-            interval 1 month
-        )) as months (month_start)
+        {{ month_series_rows('cast(first_paid_months.first_mrr_month as timestamp)', 'cast(as_of.as_of_month as timestamp)', 'months', 'month_start') }}
 
 ),
 
@@ -142,11 +138,11 @@ account_months as (
     select
         account_id,
         month,
-        any_value(first_mrr_month) as first_mrr_month,
-        greatest(cast(round(sum(mrr_part), 6) as decimal(38, 6)), 0) as mrr,
-        greatest(cast(round(sum(previous_mrr_part), 6) as decimal(38, 6)), 0) as previous_mrr,
-        first(largest_product_id order by mrr_part desc, largest_product_id asc)
-        filter (where mrr_local > 0) as plan_product_id
+        {{ any_value('first_mrr_month') }} as first_mrr_month,
+        greatest(cast({{ round_to('sum(mrr_part)', 6) }} as decimal(38, 6)), 0) as mrr,
+        greatest(cast({{ round_to('sum(previous_mrr_part)', 6) }} as decimal(38, 6)), 0) as previous_mrr,
+        {{ first_value_ordered('largest_product_id', 'mrr_part desc, largest_product_id asc', where='mrr_local > 0') }}
+            as plan_product_id
     from restated
     group by account_id, month
 

@@ -40,7 +40,7 @@ csat_parsed as (
     select
         *,
         lower(trim(satisfaction_score_raw)) as csat_raw,
-        try_cast(try_cast(trim(satisfaction_score_raw) as double) as integer) as csat_number
+        {{ try_cast(try_cast('trim(satisfaction_score_raw)', 'double'), 'integer') }} as csat_number
     from in_range
 
 ),

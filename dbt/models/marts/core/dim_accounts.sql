@@ -48,7 +48,7 @@ revenue as (
         min(mrr_months.month) filter (where mrr_months.mrr > 0) as first_paid_month,
         max(mrr_months.month) filter (where mrr_months.mrr > 0) as last_paid_month,
         sum(mrr_months.mrr) filter (where mrr_months.month = as_of.as_of_month) as current_mrr,
-        arg_max(mrr_months.plan_product_id, mrr_months.month) filter (where mrr_months.mrr > 0) as plan_tier
+        {{ arg_max('mrr_months.plan_product_id', 'mrr_months.month', where='mrr_months.mrr > 0') }} as plan_tier
     from mrr_months
     cross join as_of
     group by mrr_months.account_id

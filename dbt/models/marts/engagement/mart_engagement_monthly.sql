@@ -29,7 +29,7 @@ milestones_so_far as (
     select
         segmented.account_id,
         segmented.month,
-        list(milestones.milestone order by milestones.reached_at, milestones.milestone) as milestones
+        {{ list_agg('milestones.milestone', 'milestones.reached_at, milestones.milestone') }} as milestones
     from segmented
     inner join milestones
         on
@@ -52,8 +52,8 @@ final as (
         segmented.known_users,
         segmented.mrr,
         segmented.is_paying,
-        cast(coalesce(len(milestones_so_far.milestones), 0) as bigint) as milestones_reached,
-        coalesce(milestones_so_far.milestones, []) as milestones
+        cast(coalesce({{ list_length('milestones_so_far.milestones') }}, 0) as bigint) as milestones_reached,
+        coalesce(milestones_so_far.milestones, {{ empty_text_list() }}) as milestones
     from segmented
     left join milestones_so_far
         on segmented.account_id = milestones_so_far.account_id and segmented.month = milestones_so_far.month

@@ -43,12 +43,12 @@ final as (
         by_month.health_band,
         by_month.accounts,
         by_month.churned_accounts,
-        by_month.churned_accounts / by_month.accounts as churn_rate,
+        {{ divide('by_month.churned_accounts', 'by_month.accounts') }} as churn_rate,
         by_month.is_churn_window_complete,
         by_month.average_health_score,
         coalesce(pooled.pooled_accounts, 0) as pooled_accounts,
         coalesce(pooled.pooled_churned_accounts, 0) as pooled_churned_accounts,
-        pooled.pooled_churned_accounts / nullif(pooled.pooled_accounts, 0) as pooled_churn_rate
+        {{ divide('pooled.pooled_churned_accounts', 'nullif(pooled.pooled_accounts, 0)') }} as pooled_churn_rate
     from by_month
     left join pooled on by_month.health_band = pooled.health_band
 

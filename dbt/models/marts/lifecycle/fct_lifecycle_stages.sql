@@ -19,7 +19,7 @@ current_status as (
 
     select
         account_id,
-        arg_max(status, [epoch(changed_at), case status when 'churned' then 0 else 1 end]) as latest_status,
+        {{ arg_max('status', list_literal([epoch_seconds('changed_at'), "case status when 'churned' then 0 else 1 end"])) }} as latest_status,
         max(changed_at) filter (where status = 'churned') as latest_churned_at
     from status_changes
     group by account_id
@@ -34,7 +34,7 @@ final as (
         ladder.stage_order,
         ladder.entered_at,
         ladder.exited_at,
-        cast(round(ladder.days_in_stage, 4) as double) as days_in_stage,
+        cast({{ round_to('ladder.days_in_stage', 4) }} as double) as days_in_stage,
         ladder.entry_trigger,
         ladder.entry_record_id,
         ladder.is_skipped,

@@ -98,10 +98,12 @@ deal_summary as (
         deals.account_id,
         count(*) filter (where deals.is_won) > 0 as has_won_deal,
         count(*) filter (where deals.is_open) > 0 as has_open_deal,
-        arg_max(
-            case when deals.is_not_now then 'not_now' else 'lost' end,
-            [epoch(coalesce(deals.closed_at, deals.created_at)), hash(deals.crm_deal_id)]
-        ) filter (where deals.is_lost) as latest_lost_outcome
+        -- of deals closed at the same instant, the greatest id
+        {{ arg_max(
+            "case when deals.is_not_now then 'not_now' else 'lost' end",
+            'row(coalesce(deals.closed_at, deals.created_at), deals.crm_deal_id)',
+            where='deals.is_lost'
+        ) }} as latest_lost_outcome
     from deals
     group by deals.account_id
 
@@ -153,7 +155,7 @@ latest_responses as (
 
     select
         account_id,
-        arg_max(score, [epoch(responded_at), hash(response_id)]) as latest_score
+        {{ arg_max('score', 'row(responded_at, response_id)') }} as latest_score
     from responses
     group by account_id
 

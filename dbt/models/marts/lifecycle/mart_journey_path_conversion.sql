@@ -38,8 +38,8 @@ account_groups as (
             as days_to_convert
     from account_journeys
     inner join accounts on account_journeys.account_id = accounts.account_id,
-        unnest([coalesce(accounts.segment, 'unknown'), 'all']) as segments (segment),
-        unnest([coalesce(accounts.journey_path, 'unknown'), 'all']) as paths (journey_path)
+        unnest({{ list_literal(["coalesce(accounts.segment, 'unknown')", "'all'"]) }}) as segments (segment),
+        unnest({{ list_literal(["coalesce(accounts.journey_path, 'unknown')", "'all'"]) }}) as paths (journey_path)
 
 ),
 
@@ -51,8 +51,8 @@ final as (
         cast(count(*) as bigint) as accounts,
         cast(count(customer_at) as bigint) as customers,
         cast(count(customer_at) as double) / count(*) as conversion_rate,
-        cast(quantile_cont(days_to_convert, 0.5) as double) as median_days_to_convert,
-        cast(quantile_cont(days_to_convert, 0.9) as double) as p90_days_to_convert
+        cast({{ quantile_cont('days_to_convert', 0.5) }} as double) as median_days_to_convert,
+        cast({{ quantile_cont('days_to_convert', 0.9) }} as double) as p90_days_to_convert
     from account_groups
     group by journey_path, segment
 

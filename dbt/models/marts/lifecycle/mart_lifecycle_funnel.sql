@@ -53,8 +53,8 @@ account_groups as (
         segments.segment,
         paths.journey_path
     from account_dimensions,
-        unnest([account_dimensions.segment, 'all']) as segments (segment),
-        unnest([account_dimensions.journey_path, 'all']) as paths (journey_path)
+        unnest({{ list_literal(["account_dimensions.segment", "'all'"]) }}) as segments (segment),
+        unnest({{ list_literal(["account_dimensions.journey_path", "'all'"]) }}) as paths (journey_path)
 
 ),
 
@@ -79,8 +79,8 @@ reached as (
         account_groups.journey_path,
         stage_steps.stage,
         count(*) as accounts_reached,
-        quantile_cont(stage_steps.days_from_previous, 0.5) as median_days_from_previous,
-        quantile_cont(stage_steps.days_from_previous, 0.9) as p90_days_from_previous
+        {{ quantile_cont('stage_steps.days_from_previous', 0.5) }} as median_days_from_previous,
+        {{ quantile_cont('stage_steps.days_from_previous', 0.9) }} as p90_days_from_previous
     from account_groups
     inner join stage_steps on account_groups.account_id = stage_steps.account_id
     group by account_groups.cohort_month, account_groups.segment, account_groups.journey_path, stage_steps.stage

@@ -135,9 +135,9 @@ final as (
         month,
         from_stage,
         to_stage,
-        any_value(transition_type) as transition_type,
-        any_value(from_stage_order) as from_stage_order,
-        any_value(to_stage_order) as to_stage_order,
+        {{ any_value('transition_type') }} as transition_type,
+        {{ any_value('from_stage_order') }} as from_stage_order,
+        {{ any_value('to_stage_order') }} as to_stage_order,
         cast(count(*) as bigint) as transitions,
         cast(count(distinct account_id) as bigint) as accounts
     from classified

@@ -37,7 +37,7 @@ final as (
     select
         month,
         lifecycle_stage,
-        any_value(stage_order) as stage_order,
+        {{ any_value('stage_order') }} as stage_order,
         touchpoint,
         cast(count(*) as bigint) as interactions,
         cast(count(distinct account_id) as bigint) as accounts

@@ -42,7 +42,7 @@ stage_at_response as (
 
     select
         responses.response_id,
-        arg_max(spells.stage, spells.stage_order) as lifecycle_stage
+        {{ arg_max('spells.stage', 'spells.stage_order') }} as lifecycle_stage
     from responses
     inner join spells
         on

@@ -66,7 +66,7 @@ counted as (
         count(*) filter (where nps_category = 'promoter') as promoters,
         count(*) filter (where nps_category = 'passive') as passives,
         count(*) filter (where nps_category = 'detractor') as detractors,
-        avg(score) as average_score
+        {{ average('score') }} as average_score
     from by_dimension
     group by month, dimension, dimension_value
 
@@ -76,8 +76,8 @@ shares as (
 
     select
         *,
-        promoters / responses as promoter_share,
-        detractors / responses as detractor_share
+        {{ divide('promoters', 'responses') }} as promoter_share,
+        {{ divide('detractors', 'responses') }} as detractor_share
     from counted
 
 ),
@@ -92,7 +92,7 @@ final as (
         promoters,
         passives,
         detractors,
-        100.0 * (promoters - detractors) / responses as nps,
+        {{ divide('100.0 * (promoters - detractors)', 'responses') }} as nps,
         average_score,
         1.96 * 100.0 * sqrt(
             greatest(

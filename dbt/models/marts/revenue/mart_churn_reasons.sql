@@ -23,7 +23,7 @@ final as (
         count(distinct account_id) filter (where refund_amount > 0) as refunded_accounts,
         cast(coalesce(sum(refund_amount), 0) as decimal(38, 6)) as refund_amount,
         count(distinct account_id) filter (where is_reactivated) as reactivated_accounts,
-        count(distinct account_id) filter (where is_reactivated) / count(distinct account_id) as reactivation_rate
+        {{ divide('count(distinct account_id) filter (where is_reactivated)', 'count(distinct account_id)') }} as reactivation_rate
     from churn_events
     group by month, reason, segment, journey_path
 

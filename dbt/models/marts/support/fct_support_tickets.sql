@@ -19,7 +19,7 @@ stage_at_creation as (
 
     select
         tickets.ticket_id,
-        arg_max(spells.stage, spells.stage_order) as lifecycle_stage_at_creation
+        {{ arg_max('spells.stage', 'spells.stage_order') }} as lifecycle_stage_at_creation
     from tickets
     inner join spells
         on

@@ -43,7 +43,7 @@ view_stages as (
 
     select
         views.event_id,
-        arg_max(spells.stage, spells.stage_order) as lifecycle_stage
+        {{ arg_max('spells.stage', 'spells.stage_order') }} as lifecycle_stage
     from views
     inner join spells
         on
@@ -84,8 +84,8 @@ ticket_stats as (
         ticket_rows.lifecycle_stage,
         count(*) as tickets,
         count(distinct ticket_rows.account_id) as accounts_with_tickets,
-        median(ticket_rows.first_reply_minutes) as median_first_reply_minutes,
-        median(ticket_rows.first_reply_business_minutes) as median_first_reply_business_minutes,
+        {{ median('ticket_rows.first_reply_minutes') }} as median_first_reply_minutes,
+        {{ median('ticket_rows.first_reply_business_minutes') }} as median_first_reply_business_minutes,
         count(*) filter (where ticket_rows.is_sla_breached is not null) as tickets_with_sla,
         count(*) filter (where ticket_rows.is_sla_breached) as sla_breaches,
         count(*) filter (where ticket_rows.is_csat_good is not null) as csat_ratings,
@@ -124,7 +124,7 @@ top_tags as (
     select
         month,
         lifecycle_stage,
-        list(tag order by tag_rank) as top_tags
+        {{ list_agg('tag', 'tag_rank') }} as top_tags
     from ranked_tags
     where tag_rank <= {{ var('support_top_tags') }}
     group by month, lifecycle_stage
@@ -151,17 +151,13 @@ spell_months as (
         cast(month_start as date) as month
     from spells
     cross join as_of,
-        unnest(generate_series(
-            cast({{ dbt.date_trunc('month', 'spells.valid_from') }} as timestamp),
-            least(
-                cast(as_of.as_of_month as timestamp),
-                coalesce(
-                    cast({{ dbt.date_trunc('month', dbt.dateadd('microsecond', -1, 'spells.valid_to')) }} as timestamp),
-                    cast(as_of.as_of_month as timestamp)
-                )
-            ),
-            interval 1 month
-        )) as months (month_start)
+        {{ month_series_rows(
+            'cast(' ~ dbt.date_trunc('month', 'spells.valid_from') ~ ' as timestamp)',
+            'least(cast(as_of.as_of_month as timestamp), coalesce(cast('
+                ~ dbt.date_trunc('month', dbt.dateadd('microsecond', -1, 'spells.valid_to'))
+                ~ ' as timestamp), cast(as_of.as_of_month as timestamp)))',
+            'months', 'month_start'
+        ) }}
 
 ),
 
@@ -215,19 +211,19 @@ final as (
         keys.lifecycle_stage,
         coalesce(ticket_stats.tickets, 0) as tickets,
         stage_accounts.accounts_in_stage,
-        100.0 * coalesce(ticket_stats.tickets, 0) / nullif(stage_accounts.accounts_in_stage, 0)
+        {{ divide('100.0 * coalesce(ticket_stats.tickets, 0)', 'nullif(stage_accounts.accounts_in_stage, 0)') }}
             as tickets_per_100_accounts,
         coalesce(ticket_stats.accounts_with_tickets, 0) as accounts_with_tickets,
         ticket_stats.median_first_reply_minutes,
         ticket_stats.median_first_reply_business_minutes,
         coalesce(ticket_stats.sla_breaches, 0) as sla_breaches,
-        ticket_stats.sla_breaches / nullif(ticket_stats.tickets_with_sla, 0) as sla_breach_rate,
+        {{ divide('ticket_stats.sla_breaches', 'nullif(ticket_stats.tickets_with_sla, 0)') }} as sla_breach_rate,
         coalesce(ticket_stats.csat_ratings, 0) as csat_ratings,
-        ticket_stats.csat_good_ratings / nullif(ticket_stats.csat_ratings, 0) as csat_good_share,
-        coalesce(top_tags.top_tags, []) as top_tags,
+        {{ divide('ticket_stats.csat_good_ratings', 'nullif(ticket_stats.csat_ratings, 0)') }} as csat_good_share,
+        coalesce(top_tags.top_tags, {{ empty_text_list() }}) as top_tags,
         coalesce(view_stats.kb_article_views, 0) as kb_article_views,
         coalesce(view_stats.kb_views_followed_by_ticket, 0) as kb_views_followed_by_ticket,
-        1.0 - view_stats.kb_views_followed_by_ticket / nullif(view_stats.kb_article_views, 0)
+        1.0 - {{ divide('view_stats.kb_views_followed_by_ticket', 'nullif(view_stats.kb_article_views, 0)') }}
             as kb_deflection_rate,
         coalesce(ticket_stats.tickets_after_kb_view, 0) as tickets_after_kb_view
     from keys

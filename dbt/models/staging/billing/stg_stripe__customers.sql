@@ -23,7 +23,7 @@ renamed as (
         {{ json_text('record', 'name') }} as customer_name,
         {{ from_unix_seconds(json_text('record', 'created')) }} as created_at,
         lower({{ json_text('record', 'currency') }}) as currency,
-        try_cast({{ json_text('record', 'delinquent') }} as boolean) as is_delinquent,
+        {{ try_cast(json_text('record', 'delinquent'), 'boolean') }} as is_delinquent,
         nullif(trim({{ json_text('record', 'metadata.hubspot_company_id') }}), '') as crm_company_id,
         'api' as source_shape,
         _source_file,
@@ -31,7 +31,7 @@ renamed as (
         _loaded_at,
         _row_hash,
         _file_modified_at,
-        try_cast({{ json_text('record', 'created') }} as bigint) as version_created
+        {{ try_cast(json_text('record', 'created'), 'bigint') }} as version_created
 
     from source
 
@@ -45,7 +45,7 @@ dashboard_renamed as (
         nullif(trim("Name"), '') as customer_name,
         {{ parse_timestamp('"Created (UTC)"') }} as created_at,
         lower(nullif(trim("Currency"), '')) as currency,
-        try_cast(lower(trim("Delinquent")) as boolean) as is_delinquent,
+        {{ try_cast('lower(trim("Delinquent"))', 'boolean') }} as is_delinquent,
         nullif(trim("hubspot_company_id (metadata)"), '') as crm_company_id,
         'dashboard_csv' as source_shape,
         _source_file,
@@ -53,7 +53,7 @@ dashboard_renamed as (
         _loaded_at,
         _row_hash,
         _file_modified_at,
-        cast(epoch({{ parse_timestamp('"Created (UTC)"') }}) as bigint) as version_created
+        cast({{ epoch_seconds(parse_timestamp('"Created (UTC)"')) }} as bigint) as version_created
 
     from dashboard_source
 
@@ -61,9 +61,10 @@ dashboard_renamed as (
 
 both_shapes as (
 
-    select * from renamed
-    union all by name
-    select * from dashboard_renamed
+    {{ union_all_by_name_many([
+        ['renamed', ['stripe_customer_id', 'email', 'customer_name', 'created_at', 'currency', 'is_delinquent', 'crm_company_id', 'source_shape', '_source_file', '_row_number', '_loaded_at', '_row_hash', '_file_modified_at', 'version_created']],
+        ['dashboard_renamed', ['stripe_customer_id', 'email', 'customer_name', 'created_at', 'currency', 'is_delinquent', 'crm_company_id', 'source_shape', '_source_file', '_row_number', '_loaded_at', '_row_hash', '_file_modified_at', 'version_created']]
+    ]) }}
 
 ),
 

@@ -22,13 +22,13 @@ versions as (
         lower({{ json_text('record', 'status') }}) as status,
         {{ from_unix_seconds(json_text('record', 'created')) }} as created_at,
         lower({{ json_text('record', 'currency') }}) as currency,
-        record -> '$.lines.data' as lines,
+        {{ json_get('record', 'lines.data') }} as lines,
         _source_file,
         _row_number,
         _row_hash,
         _file_modified_at,
         {{ stripe_invoice_status_rank(json_text('record', 'status')) }} as version_status,
-        try_cast({{ json_text('record', 'created') }} as bigint) as version_created
+        {{ try_cast(json_text('record', 'created'), 'bigint') }} as version_created
 
     from source
 
@@ -49,7 +49,7 @@ lines as (
         invoices._row_number as invoice_row_number,
         line
     from invoices,
-        unnest(coalesce(try_cast(invoices.lines as json[]), [])) as unnested (line)
+        {{ json_array_rows('invoices.lines', 'unnested', 'line') }}
 
 ),
 
@@ -66,20 +66,17 @@ final as (
         lower(trim({{ json_text('line', 'type') }})) as line_type,
         {{ parse_minor_units(json_text('line', 'amount')) }} as amount_cents,
         coalesce(
-            list_sum(list_transform(
-                coalesce(try_cast(line -> '$.discount_amounts' as json[]), []),
-                lambda discount: {{ parse_minor_units("discount ->> '$.amount'") }}
-            )),
+            {{ json_array_sum_minor_units('line', 'discount_amounts', 'amount') }},
             0
         ) as discount_cents,
-        try_cast({{ json_text('line', 'quantity') }} as integer) as quantity,
-        coalesce(try_cast({{ json_text('line', 'proration') }} as boolean), false) as is_proration,
+        {{ try_cast(json_text('line', 'quantity'), 'integer') }} as quantity,
+        coalesce({{ try_cast(json_text('line', 'proration'), 'boolean') }}, false) as is_proration,
         {{ parse_unix_or_text_time(json_text('line', 'period.start')) }} as period_start_at,
         {{ parse_unix_or_text_time(json_text('line', 'period.end')) }} as period_end_at,
         {{ json_text('line', 'price.id') }} as price_id,
         {{ json_text('line', 'price.product') }} as product_id,
         {{ json_text('line', 'price.recurring.interval') }} as billing_interval,
-        coalesce(try_cast({{ json_text('line', 'price.recurring.interval_count') }} as integer), 1)
+        coalesce({{ try_cast(json_text('line', 'price.recurring.interval_count'), 'integer') }}, 1)
             as billing_interval_count,
         invoice_source_file,
         invoice_row_number

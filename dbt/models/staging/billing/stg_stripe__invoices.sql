@@ -34,11 +34,11 @@ renamed as (
         {{ json_text('record', 'billing_reason') }} as billing_reason,
         {{ from_unix_seconds(json_text('record', 'created')) }} as created_at,
         lower({{ json_text('record', 'currency') }}) as currency,
-        try_cast({{ json_text('record', 'amount_due') }} as bigint) as amount_due_cents,
-        try_cast({{ json_text('record', 'amount_paid') }} as bigint) as amount_paid_cents,
-        try_cast({{ json_text('record', 'attempt_count') }} as integer) as attempt_count,
+        {{ try_cast(json_text('record', 'amount_due'), 'bigint') }} as amount_due_cents,
+        {{ try_cast(json_text('record', 'amount_paid'), 'bigint') }} as amount_paid_cents,
+        {{ try_cast(json_text('record', 'attempt_count'), 'integer') }} as attempt_count,
         {{ from_unix_seconds(json_text('record', 'status_transitions.paid_at')) }} as paid_at,
-        record -> '$.lines.data' as lines,
+        {{ json_get('record', 'lines.data') }} as lines,
         'api' as source_shape,
         _source_file,
         _row_number,
@@ -46,7 +46,7 @@ renamed as (
         _row_hash,
         _file_modified_at,
         {{ stripe_invoice_status_rank(json_text('record', 'status')) }} as version_status,
-        try_cast({{ json_text('record', 'created') }} as bigint) as version_created
+        {{ try_cast(json_text('record', 'created'), 'bigint') }} as version_created
 
     from source
 
@@ -82,7 +82,7 @@ dashboard_renamed as (
         {{ parse_major_units('"Amount Paid"', '_digits') }} as amount_paid_cents,
         {{ parse_number('"Attempt Count"', 'integer') }} as attempt_count,
         {{ parse_timestamp('"Paid At (UTC)"') }} as paid_at,
-        cast(null as json) as lines,
+        {{ null_json() }} as lines,
         -- the invoice's one recurring line, for stg_stripe__invoice_lines
         coalesce(
             {{ parse_major_units('"Subtotal"', '_digits') }}, {{ parse_major_units('"Amount Due"', '_digits') }}
@@ -101,7 +101,7 @@ dashboard_renamed as (
         _row_hash,
         _file_modified_at,
         {{ stripe_invoice_status_rank('trim("Status")') }} as version_status,
-        cast(epoch(_created_at) as bigint) as version_created
+        cast({{ epoch_seconds('_created_at') }} as bigint) as version_created
 
     from dashboard_typed
 
@@ -109,9 +109,10 @@ dashboard_renamed as (
 
 both_shapes as (
 
-    select * from renamed
-    union all by name
-    select * from dashboard_renamed
+    {{ union_all_by_name_many([
+        ['renamed', ['stripe_invoice_id', 'stripe_customer_id', 'stripe_subscription_id', 'status', 'billing_reason', 'created_at', 'currency', 'amount_due_cents', 'amount_paid_cents', 'attempt_count', 'paid_at', 'lines', 'source_shape', '_source_file', '_row_number', '_loaded_at', '_row_hash', '_file_modified_at', 'version_status', 'version_created']],
+        ['dashboard_renamed', ['stripe_invoice_id', 'stripe_customer_id', 'stripe_subscription_id', 'status', 'billing_reason', 'created_at', 'currency', 'amount_due_cents', 'amount_paid_cents', 'attempt_count', 'paid_at', 'lines', 'dashboard_line_amount_cents', 'dashboard_line_discount_cents', 'dashboard_period_start_at', 'dashboard_period_end_at', 'source_shape', '_source_file', '_row_number', '_loaded_at', '_row_hash', '_file_modified_at', 'version_status', 'version_created']]
+    ]) }}
 
 ),
 

@@ -16,13 +16,13 @@ versions as (
     select
         {{ json_text('record', 'id') }} as stripe_subscription_id,
         {{ json_text('record', 'customer') }} as stripe_customer_id,
-        record -> '$.items.data' as items,
+        {{ json_get('record', 'items.data') }} as items,
         _source_file,
         _row_number,
         _row_hash,
         _file_modified_at,
         {{ stripe_subscription_status_rank(json_text('record', 'status')) }} as version_status,
-        try_cast({{ json_text('record', 'created') }} as bigint) as version_created
+        {{ try_cast(json_text('record', 'created'), 'bigint') }} as version_created
 
     from source
 
@@ -39,7 +39,7 @@ items as (
         subscriptions._row_number as subscription_row_number,
         item
     from subscriptions,
-        unnest(coalesce(try_cast(subscriptions.items as json[]), [])) as unnested (item)
+        {{ json_array_rows('subscriptions.items', 'unnested', 'item') }}
 
 ),
 
@@ -51,12 +51,12 @@ final as (
         stripe_customer_id,
         {{ json_text('item', 'price.id') }} as price_id,
         {{ json_text('item', 'price.product') }} as product_id,
-        try_cast({{ json_text('item', 'price.unit_amount') }} as bigint) as unit_amount_cents,
+        {{ try_cast(json_text('item', 'price.unit_amount'), 'bigint') }} as unit_amount_cents,
         lower({{ json_text('item', 'price.currency') }}) as currency,
         {{ json_text('item', 'price.recurring.interval') }} as billing_interval,
-        coalesce(try_cast({{ json_text('item', 'price.recurring.interval_count') }} as integer), 1)
+        coalesce({{ try_cast(json_text('item', 'price.recurring.interval_count'), 'integer') }}, 1)
             as billing_interval_count,
-        coalesce(try_cast({{ json_text('item', 'quantity') }} as integer), 1) as quantity,
+        coalesce({{ try_cast(json_text('item', 'quantity'), 'integer') }}, 1) as quantity,
         subscription_source_file,
         subscription_row_number
     from items

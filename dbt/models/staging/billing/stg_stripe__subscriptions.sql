@@ -26,12 +26,12 @@ renamed as (
         {{ from_unix_seconds(json_text('record', 'start_date')) }} as started_at,
         {{ from_unix_seconds(json_text('record', 'trial_start')) }} as trial_started_at,
         {{ from_unix_seconds(json_text('record', 'trial_end')) }} as trial_ended_at,
-        coalesce(try_cast({{ json_text('record', 'cancel_at_period_end') }} as boolean), false)
+        coalesce({{ try_cast(json_text('record', 'cancel_at_period_end'), 'boolean') }}, false)
             as is_cancel_at_period_end,
         {{ from_unix_seconds(json_text('record', 'canceled_at')) }} as canceled_at,
         {{ from_unix_seconds(json_text('record', 'ended_at')) }} as ended_at,
         {{ json_text('record', 'cancellation_details.reason') }} as cancellation_reason,
-        record -> '$.items.data' as items,
+        {{ json_get('record', 'items.data') }} as items,
         'api' as source_shape,
         _source_file,
         _row_number,
@@ -39,7 +39,7 @@ renamed as (
         _row_hash,
         _file_modified_at,
         {{ stripe_subscription_status_rank(json_text('record', 'status')) }} as version_status,
-        try_cast({{ json_text('record', 'created') }} as bigint) as version_created
+        {{ try_cast(json_text('record', 'created'), 'bigint') }} as version_created
 
     from source
 
@@ -55,11 +55,11 @@ dashboard_renamed as (
         coalesce({{ parse_timestamp('"Start (UTC)"') }}, {{ parse_timestamp('"Start Date (UTC)"') }}) as started_at,
         {{ parse_timestamp('"Trial Start (UTC)"') }} as trial_started_at,
         {{ parse_timestamp('"Trial End (UTC)"') }} as trial_ended_at,
-        coalesce(try_cast(lower(trim("Cancel At Period End")) as boolean), false) as is_cancel_at_period_end,
+        coalesce({{ try_cast('lower(trim("Cancel At Period End"))', 'boolean') }}, false) as is_cancel_at_period_end,
         {{ parse_timestamp('"Canceled At (UTC)"') }} as canceled_at,
         {{ parse_timestamp('"Ended At (UTC)"') }} as ended_at,
         nullif(trim("Cancellation Reason"), '') as cancellation_reason,
-        cast(null as json) as items,
+        {{ null_json() }} as items,
         -- the Dashboard's one price per subscription: the invoices CSV has no per-line interval
         lower(nullif(trim("Interval"), '')) as billing_interval,
         coalesce({{ parse_number('"Interval Count"', 'integer') }}, 1) as billing_interval_count,
@@ -70,7 +70,7 @@ dashboard_renamed as (
         _row_hash,
         _file_modified_at,
         {{ stripe_subscription_status_rank('trim("Status")') }} as version_status,
-        cast(epoch({{ parse_timestamp('"Created (UTC)"') }}) as bigint) as version_created
+        cast({{ epoch_seconds(parse_timestamp('"Created (UTC)"')) }} as bigint) as version_created
 
     from dashboard_source
 
@@ -78,9 +78,10 @@ dashboard_renamed as (
 
 both_shapes as (
 
-    select * from renamed
-    union all by name
-    select * from dashboard_renamed
+    {{ union_all_by_name_many([
+        ['renamed', ['stripe_subscription_id', 'stripe_customer_id', 'status', 'created_at', 'started_at', 'trial_started_at', 'trial_ended_at', 'is_cancel_at_period_end', 'canceled_at', 'ended_at', 'cancellation_reason', 'items', 'source_shape', '_source_file', '_row_number', '_loaded_at', '_row_hash', '_file_modified_at', 'version_status', 'version_created']],
+        ['dashboard_renamed', ['stripe_subscription_id', 'stripe_customer_id', 'status', 'created_at', 'started_at', 'trial_started_at', 'trial_ended_at', 'is_cancel_at_period_end', 'canceled_at', 'ended_at', 'cancellation_reason', 'items', 'billing_interval', 'billing_interval_count', 'source_shape', '_source_file', '_row_number', '_loaded_at', '_row_hash', '_file_modified_at', 'version_status', 'version_created']]
+    ]) }}
 
 ),
 

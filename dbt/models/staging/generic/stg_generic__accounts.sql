@@ -29,10 +29,10 @@ renamed as (
 
 final as (
 
-    select *
+    select {{ first_row_distinct('account_id') }} *
     from renamed
     where account_id is not null
-    qualify row_number() over (partition by account_id order by {{ latest_record_order() }}) = 1
+    {{ first_row_qualify('account_id', latest_record_order()) }}
 
 )
 

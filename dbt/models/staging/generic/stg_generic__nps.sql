@@ -13,7 +13,7 @@ renamed as (
     select
         nullif(trim({{ generic_column(mapping, 'response_id') }}), '') as response_id,
         {{ normalize_email(generic_column(mapping, 'email')) }} as email,
-        try_cast(trim({{ generic_column(mapping, 'score') }}) as integer) as score,
+        {{ try_cast('trim(' ~ generic_column(mapping, 'score') ~ ')', 'integer') }} as score,
         {{ generic_column(mapping, 'score') }} as score_raw,
         {{ parse_timestamp(generic_column(mapping, 'responded_at')) }} as responded_at,
         {{ generic_column(mapping, 'responded_at') }} as responded_at_raw,
@@ -30,10 +30,10 @@ renamed as (
 
 final as (
 
-    select *
+    select {{ first_row_distinct('response_id') }} *
     from renamed
     where response_id is not null
-    qualify row_number() over (partition by response_id order by {{ latest_record_order() }}) = 1
+    {{ first_row_qualify('response_id', latest_record_order()) }}
 
 )
 

@@ -21,13 +21,7 @@ renamed as (
         lower(nullif(trim({{ generic_column(mapping, 'status') }}), '')) as status,
         lower(nullif(trim({{ generic_column(mapping, 'priority') }}), '')) as priority,
         lower(nullif(trim({{ generic_column(mapping, 'channel') }}), '')) as channel,
-        list_filter(
-            list_transform(
-                string_split(regexp_replace(coalesce({{ generic_column(mapping, 'tags') }}, ''), '[,;]', ' ', 'g'), ' '),
-                lambda tag: lower(trim(tag))
-            ),
-            lambda tag: tag <> ''
-        ) as tags,
+        {{ split_lower_nonempty("regexp_replace(coalesce(" ~ generic_column(mapping, 'tags') ~ ", ''), '[,;]', ' ', 'g')", ' ') }} as tags,
         {{ generic_number(mapping, 'first_reply_minutes') }} as first_reply_minutes,
         {{ generic_number(mapping, 'first_reply_business_minutes') }} as first_reply_business_minutes,
         {{ generic_number(mapping, 'full_resolution_minutes') }} as full_resolution_minutes,
@@ -42,10 +36,10 @@ renamed as (
 
 final as (
 
-    select *
+    select {{ first_row_distinct('ticket_id') }} *
     from renamed
     where ticket_id is not null
-    qualify row_number() over (partition by ticket_id order by {{ latest_record_order() }}) = 1
+    {{ first_row_qualify('ticket_id', latest_record_order()) }}
 
 )
 

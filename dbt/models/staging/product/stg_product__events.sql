@@ -39,7 +39,7 @@ final as (
         {{ json_text('record', 'properties.feature') }} as feature,
         {{ json_text('record', 'properties.article_id') }} as article_id,
         {{ json_text('record', 'properties.path') }} as page_path,
-        record -> '$.properties' as properties,
+        {{ json_get('record', 'properties') }} as properties,
         _source_file,
         _row_number,
         _loaded_at

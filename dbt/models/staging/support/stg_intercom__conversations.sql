@@ -30,10 +30,7 @@ renamed as (
         cast(null as varchar) as priority,
         nullif(trim("Ticket type"), '') as ticket_type,
         nullif(trim("Title"), '') as subject,
-        list_filter(
-            list_transform(string_split(coalesce("Conversation tag", ''), ','), lambda tag: lower(trim(tag))),
-            lambda tag: tag <> ''
-        ) as tags,
+        {{ split_lower_nonempty('coalesce("Conversation tag", \'\')', ',') }} as tags,
         lower(nullif(trim("Channel"), '')) as channel,
         {{ normalize_email('"User email"') }} as requester_email,
         nullif(trim("Company ID"), '') as intercom_company_id,

@@ -13,10 +13,7 @@ renamed as (
     select
         {{ json_text('record', 'id') }} as zendesk_organization_id,
         {{ json_text('record', 'name') }} as organization_name,
-        list_transform(
-            coalesce(try_cast(record -> '$.domain_names' as varchar[]), []),
-            lambda domain: {{ normalize_domain('domain') }}
-        ) as domain_names,
+        {{ json_string_list('record', 'domain_names', 'domain', normalize_domain('domain')) }} as domain_names,
         nullif(trim({{ json_text('record', 'external_id') }}), '') as crm_company_id,
         _source_file,
         _row_number,

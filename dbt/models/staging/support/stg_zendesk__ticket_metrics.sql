@@ -32,19 +32,19 @@ renamed as (
 
     select
         {{ json_text('record', 'ticket_id') }} as ticket_id,
-        try_cast({{ json_text('record', 'reply_time_in_minutes.calendar') }} as double) as first_reply_minutes,
-        try_cast({{ json_text('record', 'reply_time_in_minutes.business') }} as double)
+        {{ try_cast(json_text('record', 'reply_time_in_minutes.calendar'), 'double') }} as first_reply_minutes,
+        {{ try_cast(json_text('record', 'reply_time_in_minutes.business'), 'double') }}
             as first_reply_business_minutes,
-        try_cast({{ json_text('record', 'first_resolution_time_in_minutes.calendar') }} as double)
+        {{ try_cast(json_text('record', 'first_resolution_time_in_minutes.calendar'), 'double') }}
             as first_resolution_minutes,
-        try_cast({{ json_text('record', 'first_resolution_time_in_minutes.business') }} as double)
+        {{ try_cast(json_text('record', 'first_resolution_time_in_minutes.business'), 'double') }}
             as first_resolution_business_minutes,
-        try_cast({{ json_text('record', 'full_resolution_time_in_minutes.calendar') }} as double)
+        {{ try_cast(json_text('record', 'full_resolution_time_in_minutes.calendar'), 'double') }}
             as full_resolution_minutes,
-        try_cast({{ json_text('record', 'full_resolution_time_in_minutes.business') }} as double)
+        {{ try_cast(json_text('record', 'full_resolution_time_in_minutes.business'), 'double') }}
             as full_resolution_business_minutes,
-        try_cast({{ json_text('record', 'reopens') }} as integer) as reopens,
-        try_cast({{ json_text('record', 'replies') }} as integer) as replies,
+        {{ try_cast(json_text('record', 'reopens'), 'integer') }} as reopens,
+        {{ try_cast(json_text('record', 'replies'), 'integer') }} as replies,
         {{ plausible_time(parse_timestamp(json_text('record', 'solved_at'))) }} as solved_at,
         _source_file,
         _row_number,

@@ -55,9 +55,7 @@ api_tickets as (
         lower({{ json_text('record', 'priority') }}) as priority,
         lower({{ json_text('record', 'type') }}) as ticket_type,
         {{ json_text('record', 'subject') }} as subject,
-        list_transform(
-            coalesce(try_cast(record -> '$.tags' as varchar[]), []), lambda tag: lower(trim(tag))
-        ) as tags,
+        {{ json_string_list('record', 'tags', 'tag', 'lower(trim(tag))') }} as tags,
         lower({{ json_text('record', 'via.channel') }}) as channel,
         {{ json_text('record', 'requester_id') }} as zendesk_requester_id,
         cast(null as varchar) as requester_email,
@@ -98,10 +96,7 @@ csv_tickets as (
         lower(nullif(trim("Priority"), '')) as priority,
         cast(null as varchar) as ticket_type,
         cast(null as varchar) as subject,
-        list_filter(
-            list_transform(string_split(coalesce("Tags", ''), ' '), lambda tag: lower(trim(tag))),
-            lambda tag: tag <> ''
-        ) as tags,
+        {{ split_lower_nonempty('coalesce("Tags", ' ~ "'')", ' ') }} as tags,
         lower(nullif(trim("Via"), '')) as channel,
         nullif(trim("Requester id"), '') as zendesk_requester_id,
         {{ normalize_email('"Requester email"') }} as requester_email,
@@ -142,7 +137,7 @@ csv_tickets as (
 unioned as (
 
     select * from api_versions
-    union all by name
+    {{ union_all_by_name() }}
     select * from csv_versions
 
 ),

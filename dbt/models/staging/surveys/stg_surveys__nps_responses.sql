@@ -12,7 +12,7 @@ renamed as (
     select
         trim(response_id) as response_id,
         {{ normalize_email('email') }} as email,
-        try_cast(trim(score) as integer) as score,
+        {{ try_cast('trim(score)', 'integer') }} as score,
         score as score_raw,
         {{ parse_timestamp('responded_at') }} as responded_at,
         responded_at as responded_at_raw,
@@ -31,7 +31,7 @@ renamed as (
 
 final as (
 
-    select * exclude (recency_rank)
+    select {{ star_exclude(none, ['recency_rank']) }}
     from renamed
     where recency_rank = 1
 

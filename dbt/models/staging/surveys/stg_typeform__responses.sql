@@ -20,7 +20,7 @@ renamed as (
     select
         'typeform:' || trim("#") as response_id,
         {{ normalize_email(optional_column(relation, var('typeform_email_field'))) }} as email,
-        try_cast(trim({{ score_column }}) as integer) as score,
+        {{ try_cast('trim(' ~ score_column ~ ')', 'integer') }} as score,
         {{ score_column }} as score_raw,
         {{ parse_timestamp('"Submit Date (UTC)"') }} as responded_at,
         "Submit Date (UTC)" as responded_at_raw,
@@ -46,7 +46,7 @@ renamed as (
 
 final as (
 
-    select * exclude (recency_rank)
+    select {{ star_exclude(none, ['recency_rank']) }}
     from renamed
     where recency_rank = 1
 
