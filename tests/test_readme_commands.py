@@ -64,6 +64,10 @@ NOT_RUN = {
     ),
     "dbt build --select analysts": "the bare dbt form; the README's `.venv/bin/journey dbt build` form of it is run",
     "dbt docs": "names dbt's docs feature (`make docs` writes them), not a command to type",
+    "journey export-raw --to postgres --warehouse w.duckdb": (
+        "needs a PostgreSQL server; tests/test_postgres_engine.py runs it against a throw-away one"
+    ),
+    "make test-postgres": "the PostgreSQL test file alone; it runs in make test",
 }
 
 
