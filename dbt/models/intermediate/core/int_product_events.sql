@@ -24,7 +24,7 @@ companies as (
 
 anonymous_links as (
 
-    select anonymous_id, {{ arg_min('user_id', 'occurred_at') }} as user_id
+    select anonymous_id, {{ arg_min('user_id', 'row(occurred_at, user_id)', where='occurred_at is not null') }} as user_id
     from events
     where call_type = 'identify' and anonymous_id is not null and user_id is not null
     group by anonymous_id

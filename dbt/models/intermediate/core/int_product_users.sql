@@ -12,8 +12,11 @@ users as (
 
     select
         user_id,
-        {{ arg_max('email', 'occurred_at', where='email is not null') }} as email,
-        {{ arg_max('crm_company_id', 'occurred_at', where='crm_company_id is not null') }} as carried_company_id,
+        {{ arg_max('email', 'row(occurred_at, email)', where='email is not null and occurred_at is not null') }} as email,
+        {{ arg_max(
+            'crm_company_id', 'row(occurred_at, crm_company_id)',
+            where='crm_company_id is not null and occurred_at is not null'
+        ) }} as carried_company_id,
         cast(null as varchar) as record_domain,
         min(occurred_at) as first_seen_at
     from events

@@ -373,7 +373,7 @@ promoter_evidence as (
         'advocate' as stage,
         min(responded_at) as evidence_at,
         'nps_promoter' as entry_trigger,
-        'response:' || {{ arg_min('response_id', 'responded_at') }} as entry_record_id
+        'response:' || {{ arg_min('response_id', 'row(responded_at, response_id)', where='responded_at is not null') }} as entry_record_id
     from promoter_responses
     group by account_id
 
@@ -386,7 +386,7 @@ referral_evidence as (
         'advocate' as stage,
         min(referred_at) as evidence_at,
         'referral_made' as entry_trigger,
-        {{ arg_min('referral_record_id', 'referred_at') }} as entry_record_id
+        {{ arg_min('referral_record_id', 'row(referred_at, referral_record_id)', where='referred_at is not null') }} as entry_record_id
     from referrals
     group by referrer_account_id
 

@@ -44,7 +44,9 @@ followed as (
     select
         views.event_id,
         min(tickets.created_at) as next_ticket_at,
-        {{ arg_min('tickets.ticket_id', 'tickets.created_at') }} as next_ticket_id
+        {{ arg_min(
+            'tickets.ticket_id', 'row(tickets.created_at, tickets.ticket_id)', where='tickets.created_at is not null'
+        ) }} as next_ticket_id
     from views
     inner join tickets
         on
