@@ -327,13 +327,21 @@ def test_a_missing_exports_folder_is_a_usage_error(tmp_path):
 
 
 # -- end to end, as a user runs it --------------------------------------------------------------------
+# A dbt target folder (inside dbt/) of this module's own: a build hands its dbt parse back to its
+# target folder for the next `journey dbt` on the same warehouse, and the builds of the other test
+# worker would otherwise hand theirs (for other warehouse paths) back to the same dbt/target.
+CLI_DBT_TARGET = f"target_test_cli_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+
+
 @pytest.fixture(scope="module")
 def cli_build(tmp_path_factory):
     """`journey build` on the mini exports, output not on a terminal, as in CI."""
     folder = tmp_path_factory.mktemp("cli_build")
     warehouse = folder / "journey.duckdb"
-    done = _journey("build", "--exports", str(MINI_EXPORTS), "--warehouse", str(warehouse))
-    return warehouse, done
+    done = _journey("build", "--exports", str(MINI_EXPORTS), "--warehouse", str(warehouse),
+                    JOURNEY_DBT_TARGET=CLI_DBT_TARGET)  # fmt: skip
+    yield warehouse, done
+    shutil.rmtree(REPO_ROOT / "dbt" / CLI_DBT_TARGET, ignore_errors=True)
 
 
 @pytest.mark.slow
@@ -397,14 +405,14 @@ def test_metrics_and_dbt_run_as_documented_from_any_folder(cli_build, tmp_path):
     metrics = _journey(
         "metrics", "--warehouse", str(warehouse),
         "query", "--metrics", "mrr", "--group-by", "metric_time__month", "--order", "metric_time__month",
-        cwd=tmp_path, timeout=600,
+        cwd=tmp_path, timeout=600, JOURNEY_DBT_TARGET=CLI_DBT_TARGET,
     )
     assert metrics.returncode == 0, metrics.stdout[-2000:] + metrics.stderr[-2000:]
     assert "Env var required" not in metrics.stdout + metrics.stderr
     assert re.search(r"2025-03-01\S*\s+310\.33", metrics.stdout), metrics.stdout
 
     listed = _journey("dbt", "--warehouse", str(warehouse), "ls", "--select", "mart_mrr_monthly",
-                      cwd=tmp_path, timeout=600)
+                      cwd=tmp_path, timeout=600, JOURNEY_DBT_TARGET=CLI_DBT_TARGET)
     assert listed.returncode == 0, listed.stdout[-2000:]
     assert "journey_warehouse.marts.revenue.mart_mrr_monthly" in listed.stdout
     assert "Unable to do partial parsing" not in listed.stdout, "dbt re-parsed the whole project"
