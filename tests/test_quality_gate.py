@@ -333,27 +333,27 @@ def independent_groups(cases: list, manifest: dict) -> list[list]:
 
 @pytest.fixture(scope="module")
 def gate(mini_warehouse, tmp_path_factory) -> dict:
-    """The clean run's statuses, then each group's run: ``{"clean": {...}, case_id: {...}}``."""
+    """The clean run's statuses, the groups, and per case its run: ``(statuses, the run's broken tests)``."""
     root = tmp_path_factory.mktemp("gate")
     target, warehouse = root / "dbt_target", root / "journey.duckdb"
+    selection = " ".join(sorted({case.values[0] for case in BROKEN_MARTS}))
 
     def run(breakages: list[str]) -> dict[str, str]:
         shutil.copyfile(mini_warehouse, warehouse)
-        if breakages:
-            with duckdb.connect(str(warehouse)) as con:
-                for breakage in breakages:
-                    con.execute(breakage)
-        selection = " ".join(sorted({case.values[0] for case in BROKEN_MARTS}))
+        with duckdb.connect(str(warehouse)) as con:
+            for breakage in breakages:
+                con.execute(breakage)
         return _dbt_test(warehouse, selection, target)
 
-    statuses = {"clean": run([])}
+    clean = run([])
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
-    statuses["groups"] = independent_groups(BROKEN_MARTS, manifest)
-    for group in statuses["groups"]:
-        group_statuses = run([case.values[2] for case in group])
-        for case in group:
-            statuses[case.id] = group_statuses
-    return statuses
+    groups = independent_groups(BROKEN_MARTS, manifest)
+    runs = {}
+    for group in groups:
+        statuses = run([case.values[2] for case in group])
+        broken_tests = {case.values[1] for case in group}
+        runs.update(dict.fromkeys((case.id for case in group), (statuses, broken_tests)))
+    return {"clean": clean, "groups": groups, "runs": runs}
 
 
 def test_the_cases_share_runs_only_when_independent():
@@ -384,10 +384,7 @@ def test_every_moved_mart_invariant_passes_on_the_clean_mini_warehouse(gate):
 
 @pytest.mark.parametrize(("select", "test_name", "breakage", "expected"), BROKEN_MARTS)
 def test_a_broken_mart_value_fails_its_dbt_test(gate, select, test_name, breakage, expected, request):
-    case_id = request.node.callspec.id
-    statuses = gate[case_id]
+    statuses, broken_tests = gate["runs"][request.node.callspec.id]
     assert _status(statuses, test_name) == expected, statuses
-    group = next(group for group in gate["groups"] if any(case.id == case_id for case in group))
-    named = {test_name} | {case.values[1] for case in group}
-    others = {test: status for test, status in statuses.items() if not any(test.startswith(n) for n in named)}
+    others = {test: status for test, status in statuses.items() if not any(test.startswith(n) for n in broken_tests)}
     assert set(others.values()) <= {"pass"}, f"a test no break of this run touches did not pass: {others}"
